@@ -1,0 +1,33 @@
+"""Accounts: sign-in for staff on the marketplace host and for people of one storefront."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+
+from storefront.accounts.models import Role, User
+from storefront.extensions import db, login_manager
+
+
+def _load_user(user_id: str) -> User | None:
+    """A session is valid only in its realm: a storefront's accounts on that storefront's host,
+    staff on the marketplace host."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled:
+        return None
+    storefront = g.get("storefront")
+    expected = storefront.id if storefront is not None else None
+    if user.storefront_id != expected:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.session_protection = "strong"
+    login_manager.blueprint_login_views = {"operator": "operator.login"}
+
+
+__all__ = ["Role", "User", "init_app"]

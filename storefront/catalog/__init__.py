@@ -1,0 +1,1 @@
+"""Catalog: ISVs' offers and plans, and what each storefront lists."""

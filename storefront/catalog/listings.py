@@ -1,0 +1,203 @@
+"""What a storefront sells: the four listing rules, applied in one query.
+
+An offer's plan is on sale on a storefront only when the storefront is opted in, the
+reseller picked the offer, the platform approved it, and the plan's retail price in
+the storefront's currency (the reseller's own, else the ISV's recommendation) passes
+the 50% margin rule. An offer with no plan on sale is not listed at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+
+from storefront.catalog.models import (
+    ApplicationType,
+    BillingTerm,
+    Isv,
+    Listing,
+    ListingPrice,
+    Offer,
+    OfferCategory,
+    OfferStatus,
+    Plan,
+    PlanPrice,
+)
+from storefront.extensions import db
+from storefront.money import Money
+from storefront.tenants.models import Storefront
+from storefront.tenants.scope import tenant_scope
+
+
+class OfferNotListed(LookupError):
+    """The offer is not for sale on this storefront (or does not exist)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPlan:
+    plan_id: int
+    name: str
+    term: BillingTerm
+    retail: Money
+    wholesale: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOffer:
+    offer_id: int
+    slug: str
+    name: str
+    summary: str
+    category: OfferCategory
+    application_type: ApplicationType
+    isv_name: str
+    plans: tuple[ListedPlan, ...]
+    description: str = ""
+
+    @property
+    def lowest_price(self) -> ListedPlan:
+        return min(self.plans, key=lambda plan: (plan.retail.amount, plan.term.sort_key))
+
+    def matches(self, text: str) -> bool:
+        needle = text.casefold()
+        return needle in self.name.casefold() or needle in self.summary.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFilter:
+    search: str = ""
+    category: OfferCategory | None = None
+    application_type: ApplicationType | None = None
+
+    def apply(self, offers: Iterable[ListedOffer]) -> list[ListedOffer]:
+        search = self.search.strip()
+        return [
+            offer
+            for offer in offers
+            if (not search or offer.matches(search))
+            and (self.category is None or offer.category == self.category)
+            and (self.application_type is None or offer.application_type == self.application_type)
+        ]
+
+
+def _retail_minor() -> Any:
+    return func.coalesce(ListingPrice.retail_minor, PlanPrice.recommended_retail_minor)
+
+
+def _listed_rows(storefront: Storefront, *columns: Any) -> Select[*tuple[Any, ...]]:
+    retail = _retail_minor()
+    return (
+        select(
+            Offer.id,
+            Offer.slug,
+            Offer.name,
+            Offer.summary,
+            Offer.category,
+            Offer.application_type,
+            Isv.name,
+            Plan.id,
+            Plan.name,
+            Plan.term,
+            PlanPrice.wholesale_minor,
+            retail,
+            *columns,
+        )
+        .select_from(Listing)
+        .join(Offer, Offer.id == Listing.offer_id)
+        .join(Isv, Isv.id == Offer.isv_id)
+        .join(Plan, Plan.offer_id == Offer.id)
+        .join(
+            PlanPrice,
+            and_(PlanPrice.plan_id == Plan.id, PlanPrice.currency == storefront.currency),
+        )
+        .outerjoin(
+            ListingPrice,
+            and_(
+                ListingPrice.listing_id == Listing.id,
+                ListingPrice.plan_id == Plan.id,
+                ListingPrice.currency == storefront.currency,
+            ),
+        )
+        .where(
+            Listing.storefront_id == storefront.id,
+            Offer.status == OfferStatus.APPROVED,
+            retail > 0,
+            2 * PlanPrice.wholesale_minor <= retail,
+        )
+        .order_by(Offer.name, Offer.id, Plan.position, Plan.id)
+    )
+
+
+def _group(rows: Sequence[Any], currency: str, with_description: bool) -> list[ListedOffer]:
+    offers: list[ListedOffer] = []
+    plans: list[ListedPlan] = []
+    head: Any = None
+    for row in rows:
+        if head is not None and row[0] != head[0]:
+            offers.append(_offer(head, plans, with_description))
+            plans = []
+        head = row
+        plans.append(
+            ListedPlan(
+                plan_id=row[7],
+                name=row[8],
+                term=row[9],
+                wholesale=Money(row[10], currency),
+                retail=Money(row[11], currency),
+            )
+        )
+    if head is not None:
+        offers.append(_offer(head, plans, with_description))
+    return offers
+
+
+def _offer(row: Any, plans: list[ListedPlan], with_description: bool) -> ListedOffer:
+    return ListedOffer(
+        offer_id=row[0],
+        slug=row[1],
+        name=row[2],
+        summary=row[3],
+        category=row[4],
+        application_type=row[5],
+        isv_name=row[6],
+        plans=tuple(plans),
+        description=row[12] if with_description else "",
+    )
+
+
+def listed_offers(storefront: Storefront) -> list[ListedOffer]:
+    """Every offer on sale on the storefront, by name, each with its plans on sale."""
+    if not storefront.is_opted_in:
+        return []
+    with tenant_scope(storefront.id):
+        rows = db.session.execute(_listed_rows(storefront)).all()
+    return _group(rows, storefront.currency, with_description=False)
+
+
+def listed_offer(storefront: Storefront, slug: str) -> ListedOffer:
+    """One offer on sale on the storefront, with its description; OfferNotListed otherwise."""
+    if not storefront.is_opted_in:
+        raise OfferNotListed(slug)
+    with tenant_scope(storefront.id):
+        rows = db.session.execute(
+            _listed_rows(storefront, Offer.description).where(Offer.slug == slug)
+        ).all()
+    offers = _group(rows, storefront.currency, with_description=True)
+    if not offers:
+        raise OfferNotListed(slug)
+    return offers[0]
+
+
+def facet_counts(
+    offers: Iterable[ListedOffer],
+) -> tuple[dict[OfferCategory, int], dict[ApplicationType, int]]:
+    """How many listed offers fall in each category and application type (for the filters)."""
+    categories: dict[OfferCategory, int] = {}
+    types: dict[ApplicationType, int] = {}
+    for offer in offers:
+        categories[offer.category] = categories.get(offer.category, 0) + 1
+        types[offer.application_type] = types.get(offer.application_type, 0) + 1
+    return categories, types

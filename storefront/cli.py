@@ -1,0 +1,33 @@
+"""Command-line tasks: `flask --app storefront <command>`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from storefront.extensions import db
+from storefront.tenants.scope import all_tenants
+
+
+@click.command("demo-data")
+@click.option("--reset", is_flag=True, help="Delete every row first, then load the demo.")
+def demo_data_command(reset: bool) -> None:
+    """Load the demo marketplace (skipped when it is already there)."""
+    from storefront.demo.data import demo_loaded, load_demo
+
+    with all_tenants():
+        if reset:
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+        elif demo_loaded():
+            click.echo("Demo data is already loaded (use --reset to start over).")
+            return
+        load_demo(Path(current_app.instance_path) / "uploads")
+        db.session.commit()
+    click.echo("Demo data loaded.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_data_command)

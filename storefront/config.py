@@ -1,0 +1,97 @@
+"""Configuration: defaults in code, overrides from `instance/config.py` and the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigurationError(SystemExit):
+    """A setting the app cannot start without; exits with one clear line when uncaught."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"storefront: configuration error: {message}")
+        self.message = message
+
+
+DEFAULTS: dict[str, Any] = {
+    "STOREFRONT_ENV": "development",
+    "MARKETPLACE_DOMAIN": "localhost",
+    "PREFERRED_URL_SCHEME": "http",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_RECORD_QUERIES": False,
+    "STRIPE_SECRET_KEY": "sk_test_storefront",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_storefront",
+    "STRIPE_API_BASE": "http://127.0.0.1:8420",
+    "STRIPE_JS_URL": "http://127.0.0.1:8420/js.stripe.com/v3/",
+    "REDIS_URL": None,
+    "RATELIMIT_LOGIN": "10 per minute",
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+    "THEMES_FOLDER": str(Path(__file__).resolve().parent.parent / "themes"),
+    "CATALOG_PAGE_SIZE": 60,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Environment variables read as settings; everything else stays in code or instance/config.py.
+ENVIRONMENT_KEYS = (
+    "STOREFRONT_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "MARKETPLACE_DOMAIN",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_API_BASE",
+    "STRIPE_JS_URL",
+    "REDIS_URL",
+)
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill `app.config` from defaults, the instance file and the environment, then validate."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key in ENVIRONMENT_KEYS:
+            if os.environ.get(key):
+                app.config[key] = os.environ[key]
+    else:
+        app.config.from_mapping(test_config)
+
+    production = app.config["STOREFRONT_ENV"] == "production"
+    if production:
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise ConfigurationError("SECRET_KEY must be set in production (environment variable)")
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'storefront.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-installation random key kept in instance/, so sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,11 @@
+"""The operator console for platform and white-label operator admins (sign-in for now)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from storefront.operator.views import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,12 @@
+"""The buyer's storefront: catalog, search and offer pages, in the reseller's branding."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from storefront.shop.views import bp, register_error_pages
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    register_error_pages(app)

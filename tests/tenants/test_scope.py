@@ -1,0 +1,60 @@
+"""Tenant-owned rows are scoped by the data layer and fail closed without a tenant."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from storefront.catalog.models import Listing, Offer
+from storefront.extensions import db
+from storefront.tenants.scope import TenantScopeError, all_tenants, tenant_scope
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("app_context")
+
+
+@pytest.fixture
+def two_stores():  # type: ignore[no-untyped-def]
+    first, second = factories.storefront(), factories.storefront()
+    shared = factories.offer()
+    factories.listing(first, shared)
+    factories.listing(second, shared)
+    factories.listing(second, factories.offer())
+    db.session.commit()
+    return first, second
+
+
+def test_query_without_tenant_raises(two_stores) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(select(Listing)).all()
+
+
+def test_query_in_scope_sees_only_that_tenant(two_stores) -> None:  # type: ignore[no-untyped-def]
+    first, second = two_stores
+    with tenant_scope(first.id):
+        assert {row.storefront_id for row in db.session.scalars(select(Listing))} == {first.id}
+        # an explicit filter for another tenant cannot widen the scope
+        assert (
+            db.session.scalars(select(Listing).where(Listing.storefront_id == second.id)).all()
+            == []
+        )
+    with tenant_scope(second.id):
+        assert db.session.scalar(select(func.count(Listing.id))) == 2
+
+
+def test_join_to_tenant_data_without_tenant_yields_nothing(two_stores) -> None:  # type: ignore[no-untyped-def]
+    joined = select(Offer.id).join(Listing, Listing.offer_id == Offer.id)
+    assert db.session.scalars(joined).all() == []
+    with all_tenants():
+        assert len(db.session.scalars(joined).all()) == 3
+
+
+def test_scope_cannot_switch_tenant(two_stores) -> None:  # type: ignore[no-untyped-def]
+    first, second = two_stores
+    with tenant_scope(first.id), pytest.raises(TenantScopeError), tenant_scope(second.id):
+        pass
+
+
+def test_platform_work_sees_every_tenant(two_stores) -> None:  # type: ignore[no-untyped-def]
+    with all_tenants():
+        assert db.session.scalar(select(func.count(Listing.id))) == 3
