@@ -46,7 +46,11 @@ def select_offer(storefront: Storefront, offer: Offer) -> Listing:
     if offer.status != OfferStatus.APPROVED:
         raise OfferNotAvailable(f"{offer.name} is not approved for sale.")
     with tenant_scope(storefront.id):
-        listing = db.session.scalar(select(Listing).where(Listing.offer_id == offer.id))
+        listing = db.session.scalar(
+            select(Listing).where(
+                Listing.storefront_id == storefront.id, Listing.offer_id == offer.id
+            )
+        )
         if listing is None:
             listing = Listing(storefront_id=storefront.id, offer_id=offer.id)
             db.session.add(listing)
@@ -71,7 +75,9 @@ def set_listing_price(
     with tenant_scope(storefront.id):
         price = db.session.scalar(
             select(ListingPrice).where(
-                ListingPrice.listing_id == listing.id, ListingPrice.plan_id == plan.id
+                ListingPrice.storefront_id == storefront.id,
+                ListingPrice.listing_id == listing.id,
+                ListingPrice.plan_id == plan.id,
             )
         )
         if price is None:

@@ -435,15 +435,22 @@ def _description(spec: DemoOffer) -> str:
 
 
 def demo_logins(domain: str, port: int) -> list[tuple[str, str, str]]:
-    """(where, e-mail, role) for the README and `make demo`'s printout."""
+    """(e-mail, role, where to sign in) for `make demo`'s printout. Where a surface is not
+    built yet the place says so, so nobody is sent to a page that answers 404."""
     console = f"http://{domain}:{port}/operator/"
     rows = [
-        (console, "admin@platform.test", "platform admin"),
-        (console, "ops@cloudwave.test", "white-label operator admin (CloudWave)"),
+        ("admin@platform.test", "platform admin", console),
+        ("ops@cloudwave.test", "white-label operator admin (CloudWave)", console),
     ]
-    rows += [(console, email, f"ISV member ({name})") for name, email in ISVS.values()]
+    rows += [
+        (email, f"ISV member ({name})", "vendor portal (not built yet)")
+        for name, email in ISVS.values()
+    ]
     for slug, *_ in STOREFRONTS:
-        store = f"http://{slug}.{domain}:{port}/"
-        rows.append((store + "reseller/", f"owner@{slug}.test", "reseller admin"))
-        rows.append((store, "buyer@example.com", "buyer"))
+        rows.append(
+            (f"owner@{slug}.test", f"reseller admin ({slug})", "reseller dashboard (not built yet)")
+        )
+    rows.append(
+        ("buyer@example.com", "buyer, one account per storefront", "checkout (not built yet)")
+    )
     return rows

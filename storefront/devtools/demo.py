@@ -53,8 +53,8 @@ def main() -> None:
         print(f"  Sakura (JPY, open):         http://sakura.{domain}:{APP_PORT}/")
         print(f"  Berliner (EUR, not open):   http://berlin.{domain}:{APP_PORT}/")
         print(f"\n  Logins (password for all: {DEMO_PASSWORD}):")
-        for where, email, role in demo_logins(domain, APP_PORT):
-            print(f"    {email:<22} {role:<42} {where}")
+        for email, role, where in demo_logins(domain, APP_PORT):
+            print(f"    {email:<20} {role:<40} {where}")
         print("\n  Stop with Ctrl-C.\n", flush=True)
         run_simple("127.0.0.1", APP_PORT, app, threaded=True, use_reloader=False)
     finally:

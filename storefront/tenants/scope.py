@@ -60,7 +60,8 @@ def tenant_scope(storefront_id: int) -> Iterator[None]:
 
 @contextmanager
 def all_tenants() -> Iterator[None]:
-    """Run the block with tenant-owned rows of every storefront visible (platform work)."""
+    """Run the block with tenant-owned rows of every storefront visible (platform work).
+    A `tenant_scope` inside it still limits its own block to that one storefront."""
     token = _cross_tenant.set(True)
     try:
         yield
@@ -88,9 +89,9 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
 def _scope_select(state: ORMExecuteState) -> None:
     if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
-    if _cross_tenant.get():
-        return
     tenant = _current_tenant.get()
+    if tenant is None and _cross_tenant.get():
+        return
     if tenant is None:
         if _touches_tenant_owned(state):
             raise TenantScopeError("query on tenant-owned data with no storefront in scope")

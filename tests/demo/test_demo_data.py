@@ -73,3 +73,12 @@ def test_demo_hides_only_the_plan_whose_price_fails(client: FlaskClient) -> None
     page = client.get("/offers/quill-shop", headers={"Host": "sakura.localhost"}).text
     assert len(re.findall(r'data-testid="plan"', page)) == 3
     assert "￥" in page
+
+
+def test_demo_data_command_loads_once_and_resets(app, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    assert "Demo data loaded." in runner.invoke(args=["demo-data"]).output
+    assert "already loaded" in runner.invoke(args=["demo-data"]).output
+    assert "Demo data loaded." in runner.invoke(args=["demo-data", "--reset"]).output
+    assert len(slugs(client, "acme.localhost")) == 8
+    assert len(slugs(client, "sakura.localhost")) == 6

@@ -58,3 +58,22 @@ def test_scope_cannot_switch_tenant(two_stores) -> None:  # type: ignore[no-unty
 def test_platform_work_sees_every_tenant(two_stores) -> None:  # type: ignore[no-untyped-def]
     with all_tenants():
         assert db.session.scalar(select(func.count(Listing.id))) == 3
+
+
+def test_tenant_scope_inside_platform_work_still_limits_its_block(two_stores) -> None:  # type: ignore[no-untyped-def]
+    first, _second = two_stores
+    with all_tenants():
+        with tenant_scope(first.id):
+            assert db.session.scalar(select(func.count(Listing.id))) == 1
+        assert db.session.scalar(select(func.count(Listing.id))) == 3
+
+
+def test_picking_for_several_stores_in_platform_work_keeps_them_apart() -> None:
+    from storefront.catalog.services import select_offer
+
+    first, second = factories.storefront(), factories.storefront()
+    offer = factories.offer()
+    with all_tenants():
+        a, b = select_offer(first, offer), select_offer(second, offer)
+        assert (a.storefront_id, b.storefront_id) == (first.id, second.id)
+        assert db.session.scalar(select(func.count(Listing.id))) == 2
