@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_limiter(app)
 
     from storefront import accounts, operator, shop, tenants, themes
+    from storefront import models as _models  # noqa: F401 - registers every table
     from storefront.i18n import init_app as init_i18n
 
     tenants.init_app(app)

@@ -1,0 +1,17 @@
+"""Every model module, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from storefront.accounts import models as accounts_models
+from storefront.catalog import models as catalog_models
+from storefront.ledger import models as ledger_models
+from storefront.orders import models as orders_models
+from storefront.payments import models as payments_models
+from storefront.tenants import models as tenants_models
+
+__all__ = [
+    "accounts_models",
+    "catalog_models",
+    "ledger_models",
+    "orders_models",
+    "payments_models",
+    "tenants_models",
+]

@@ -1,0 +1,1 @@
+"""Payments: card charges through a payment provider (Stripe), refunds and provider webhooks."""
