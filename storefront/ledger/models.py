@@ -16,7 +16,7 @@ from storefront.timeutil import utcnow
 
 
 class Account(StrEnum):
-    """Ledger accounts; payables are per party (`party_id` names the ISV, storefront or operator)."""
+    """Ledger accounts; payables are per party (`party_id`: the ISV, storefront or operator)."""
 
     PROCESSOR_CLEARING = "processor_clearing"  # cash held at the payment processor
     ISV_PAYABLE = "isv_payable"
