@@ -21,6 +21,7 @@ class ConfigurationError(SystemExit):
 DEFAULTS: dict[str, Any] = {
     "STOREFRONT_ENV": "development",
     "MARKETPLACE_DOMAIN": "localhost",
+    "PUBLIC_PORT": None,
     "PREFERRED_URL_SCHEME": "http",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_RECORD_QUERIES": False,
@@ -28,8 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_storefront",
     "STRIPE_API_BASE": "http://127.0.0.1:8420",
     "STRIPE_JS_URL": "http://127.0.0.1:8420/js.stripe.com/v3/",
+    "STRIPE_WEBHOOK_SECRET": "whsec_storefront_development",
     "REDIS_URL": None,
     "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_CHECKOUT": "20 per minute",
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
     "THEMES_FOLDER": str(Path(__file__).resolve().parent.parent / "themes"),
@@ -37,6 +40,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # Mail: "outbox" writes .eml files into instance/outbox/, "smtp" sends through MAIL_SERVER.
+    "MAIL_BACKEND": "outbox",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_DEFAULT_SENDER": None,  # None: noreply@<MARKETPLACE_DOMAIN>
 }
 
 # Environment variables read as settings; everything else stays in code or instance/config.py.
@@ -49,7 +60,15 @@ ENVIRONMENT_KEYS = (
     "STRIPE_PUBLISHABLE_KEY",
     "STRIPE_API_BASE",
     "STRIPE_JS_URL",
+    "STRIPE_WEBHOOK_SECRET",
     "REDIS_URL",
+    "MAIL_BACKEND",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_DEFAULT_SENDER",
 )
 
 

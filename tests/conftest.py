@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextvars
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,8 @@ from sqlalchemy.engine import make_url
 from storefront import create_app
 from storefront.extensions import db
 from storefront.tenants.scope import all_tenants, clear_request_tenant
+
+pytest_plugins = ["tests.shopping"]  # the `shop` fixture: a storefront ready for checkout
 
 
 def _worker() -> str:
@@ -45,8 +51,40 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin.dispose()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def localstripe_url() -> Iterator[str]:
+    """A real localstripe (stateful fake of Stripe's API) on loopback, one per test worker."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "storefront.devtools.localstripe_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail("localstripe did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app(
+    database_url: str, localstripe_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     os.environ["STOREFRONT_INSTANCE_PATH"] = str(instance)
     application = create_app(
@@ -56,6 +94,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            "STRIPE_API_BASE": localstripe_url,
+            "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+            "STRIPE_WEBHOOK_SECRET": "whsec_test_secret",
         }
     )
     with application.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g
+from flask_babel import lazy_gettext
 
 from storefront.accounts.models import Role, User
 from storefront.extensions import db, login_manager
@@ -24,10 +25,20 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.accounts.views import bp
+
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.session_protection = "strong"
-    login_manager.blueprint_login_views = {"operator": "operator.login"}
+    # Each surface signs in on its own page; buyers' pages (account, checkout) at /account/.
+    login_manager.blueprint_login_views = {
+        "operator": "operator.login",
+        "account": "account.login",
+        "checkout": "account.login",
+    }
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.localize_callback = str  # the message in the request's language
+    app.register_blueprint(bp)
 
 
 __all__ = ["Role", "User", "init_app"]

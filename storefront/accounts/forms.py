@@ -1,14 +1,64 @@
-"""Sign-in form, shared by every surface."""
+"""Sign-in and sign-up forms, shared by every surface. Labels and messages are translated
+(storefront pages are in the store's language; the console stays English)."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
 
 
 class LoginForm(FlaskForm):
     # No format check at sign-in: an address that is not an account simply fails to sign in
     # (and special-use domains such as .test stay usable on private installations).
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class SignupForm(FlaskForm):
+    """A buyer's new account on one storefront."""
+
+    name = StringField(
+        lazy_gettext("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)]
+    )
+    # Syntax only, no DNS look-up; .test is accepted (private installations, demos), names
+    # that can never receive mail (.invalid, .localhost, .onion) are not.
+    email = EmailField(
+        lazy_gettext("E-mail"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(
+                message=lazy_gettext("Enter an e-mail address like name@example.com."),
+                check_deliverability=False,
+                test_environment=True,
+            ),
+        ],
+    )
+    password = PasswordField(
+        lazy_gettext("Password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=lazy_gettext("Use %(min)d to %(max)d characters."),
+            ),
+        ],
+    )
+    confirm_password = PasswordField(
+        lazy_gettext("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=lazy_gettext("The two passwords are not the same.")),
+        ],
+    )

@@ -53,6 +53,7 @@ class ListedOffer:
     summary: str
     category: OfferCategory
     application_type: ApplicationType
+    isv_id: int
     isv_name: str
     plans: tuple[ListedPlan, ...]
     description: str = ""
@@ -64,6 +65,12 @@ class ListedOffer:
     def matches(self, text: str) -> bool:
         needle = text.casefold()
         return needle in self.name.casefold() or needle in self.summary.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPlanOffer:
+    offer: ListedOffer
+    plan: ListedPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +98,19 @@ def _listed_rows(storefront: Storefront, *columns: Any) -> Select[*tuple[Any, ..
     retail = _retail_minor()
     return (
         select(
-            Offer.id,
-            Offer.slug,
-            Offer.name,
-            Offer.summary,
-            Offer.category,
-            Offer.application_type,
-            Isv.name,
-            Plan.id,
-            Plan.name,
-            Plan.term,
-            PlanPrice.wholesale_minor,
-            retail,
+            Offer.id.label("offer_id"),
+            Offer.slug.label("slug"),
+            Offer.name.label("name"),
+            Offer.summary.label("summary"),
+            Offer.category.label("category"),
+            Offer.application_type.label("application_type"),
+            Offer.isv_id.label("isv_id"),
+            Isv.name.label("isv_name"),
+            Plan.id.label("plan_id"),
+            Plan.name.label("plan_name"),
+            Plan.term.label("term"),
+            PlanPrice.wholesale_minor.label("wholesale_minor"),
+            retail.label("retail_minor"),
             *columns,
         )
         .select_from(Listing)
@@ -131,40 +139,42 @@ def _listed_rows(storefront: Storefront, *columns: Any) -> Select[*tuple[Any, ..
     )
 
 
-def _group(rows: Sequence[Any], currency: str, with_description: bool) -> list[ListedOffer]:
+def _group(rows: Sequence[Any], currency: str) -> list[ListedOffer]:
+    """Rows (one per plan on sale, ordered by offer) into offers with their plans."""
     offers: list[ListedOffer] = []
     plans: list[ListedPlan] = []
     head: Any = None
     for row in rows:
-        if head is not None and row[0] != head[0]:
-            offers.append(_offer(head, plans, with_description))
+        if head is not None and row.offer_id != head.offer_id:
+            offers.append(_offer(head, plans))
             plans = []
         head = row
         plans.append(
             ListedPlan(
-                plan_id=row[7],
-                name=row[8],
-                term=row[9],
-                wholesale=Money(row[10], currency),
-                retail=Money(row[11], currency),
+                plan_id=row.plan_id,
+                name=row.plan_name,
+                term=row.term,
+                wholesale=Money(row.wholesale_minor, currency),
+                retail=Money(row.retail_minor, currency),
             )
         )
     if head is not None:
-        offers.append(_offer(head, plans, with_description))
+        offers.append(_offer(head, plans))
     return offers
 
 
-def _offer(row: Any, plans: list[ListedPlan], with_description: bool) -> ListedOffer:
+def _offer(row: Any, plans: list[ListedPlan]) -> ListedOffer:
     return ListedOffer(
-        offer_id=row[0],
-        slug=row[1],
-        name=row[2],
-        summary=row[3],
-        category=row[4],
-        application_type=row[5],
-        isv_name=row[6],
+        offer_id=row.offer_id,
+        slug=row.slug,
+        name=row.name,
+        summary=row.summary,
+        category=row.category,
+        application_type=row.application_type,
+        isv_id=row.isv_id,
+        isv_name=row.isv_name,
         plans=tuple(plans),
-        description=row[12] if with_description else "",
+        description=getattr(row, "description", ""),
     )
 
 
@@ -174,7 +184,7 @@ def listed_offers(storefront: Storefront) -> list[ListedOffer]:
         return []
     with tenant_scope(storefront.id):
         rows = db.session.execute(_listed_rows(storefront)).all()
-    return _group(rows, storefront.currency, with_description=False)
+    return _group(rows, storefront.currency)
 
 
 def listed_offer(storefront: Storefront, slug: str) -> ListedOffer:
@@ -183,12 +193,29 @@ def listed_offer(storefront: Storefront, slug: str) -> ListedOffer:
         raise OfferNotListed(slug)
     with tenant_scope(storefront.id):
         rows = db.session.execute(
-            _listed_rows(storefront, Offer.description).where(Offer.slug == slug)
+            _listed_rows(storefront, Offer.description.label("description")).where(
+                Offer.slug == slug
+            )
         ).all()
-    offers = _group(rows, storefront.currency, with_description=True)
+    offers = _group(rows, storefront.currency)
     if not offers:
         raise OfferNotListed(slug)
     return offers[0]
+
+
+def listed_plans(storefront: Storefront, plan_ids: Iterable[int]) -> dict[int, ListedPlanOffer]:
+    """The plans among `plan_ids` that are on sale on the storefront now, each with its offer,
+    priced as they would be charged (the cart and checkout price with this, never the browser)."""
+    wanted = sorted(set(plan_ids))
+    if not storefront.is_opted_in or not wanted:
+        return {}
+    with tenant_scope(storefront.id):
+        rows = db.session.execute(_listed_rows(storefront).where(Plan.id.in_(wanted))).all()
+    return {
+        plan.plan_id: ListedPlanOffer(offer=offer, plan=plan)
+        for offer in _group(rows, storefront.currency)
+        for plan in offer.plans
+    }
 
 
 def facet_counts(

@@ -450,7 +450,8 @@ def demo_logins(domain: str, port: int) -> list[tuple[str, str, str]]:
         rows.append(
             (f"owner@{slug}.test", f"reseller admin ({slug})", "reseller dashboard (not built yet)")
         )
-    rows.append(
-        ("buyer@example.com", "buyer, one account per storefront", "checkout (not built yet)")
-    )
+    for slug, *_ in STOREFRONTS:  # one separate buyer account per storefront
+        rows.append(
+            ("buyer@example.com", f"buyer ({slug})", f"http://{slug}.{domain}:{port}/account/login")
+        )
     return rows

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.dbtypes import enum_column
@@ -62,7 +62,10 @@ class LedgerTransaction(Model):
 
 class LedgerEntry(Model):
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_balance", "account", "party_id", "currency"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_balance", "account", "party_id", "currency"),
+        CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(

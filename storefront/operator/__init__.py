@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from storefront.operator import orders as _orders  # noqa: F401 - registers the order pages
 from storefront.operator.views import bp
 
 

@@ -36,6 +36,12 @@ def _marketplace_host_only() -> None:
         abort(404)
 
 
+def require_console_user() -> None:
+    """Console pages are for platform and white-label operator admins only."""
+    if not _is_console_user():
+        abort(403)
+
+
 def _is_console_user() -> bool:
     return bool(current_user.is_authenticated and current_user.role in CONSOLE_ROLES)
 
@@ -68,8 +74,7 @@ def logout() -> ResponseReturnValue:
 @bp.route("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
-    if not _is_console_user():
-        abort(403)
+    require_console_user()
     storefronts = select(Storefront)
     if current_user.role == Role.OPERATOR_ADMIN:
         storefronts = storefronts.where(Storefront.operator_id == current_user.operator_id)

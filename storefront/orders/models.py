@@ -32,6 +32,11 @@ class Order(TenantOwned, Model):
         CheckConstraint(
             "refunded_minor >= 0 AND refunded_minor <= total_minor", name="refund_within_total"
         ),
+        CheckConstraint(
+            "commission_rate_bp >= 0 AND operator_override_bp >= 0"
+            " AND commission_rate_bp + operator_override_bp <= 10000",
+            name="rates_within_margin",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +84,7 @@ class OrderLine(TenantOwned, Model):
     __tablename__ = "order_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_wholesale_minor >= 0", name="wholesale_not_negative"),
         CheckConstraint("2 * unit_wholesale_minor <= unit_retail_minor", name="margin_floor"),
     )
 
@@ -95,6 +101,14 @@ class OrderLine(TenantOwned, Model):
     unit_wholesale_minor: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def unit_retail(self) -> Money:
+        return Money(self.unit_retail_minor, self.order.currency)
+
+    @property
+    def unit_wholesale(self) -> Money:
+        return Money(self.unit_wholesale_minor, self.order.currency)
 
     @property
     def total_minor(self) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.dbtypes import enum_column
 from storefront.extensions import Model
+from storefront.money import Money
 from storefront.orders.models import Order
 from storefront.tenants.scope import TenantOwned
 from storefront.timeutil import utcnow
@@ -60,12 +61,14 @@ class Refund(TenantOwned, Model):
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(200), default="")
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     payment: Mapped[Payment] = relationship()
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
 
 
 class ProviderEvent(Model):

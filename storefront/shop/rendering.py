@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template, session, url_for
 
+from storefront.orders.cart import Cart
 from storefront.tenants.branding import css_custom_properties
 from storefront.tenants.models import Storefront
 from storefront.themes import DEFAULT_THEME
@@ -27,5 +28,6 @@ def render_storefront(storefront: Storefront, template: str, **context: Any) -> 
         storefront=storefront,
         brand_css=css_custom_properties(storefront),
         logo_url=logo_url,
+        cart_count=len(Cart(session)),
         **context,
     )

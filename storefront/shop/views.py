@@ -36,7 +36,7 @@ bp = Blueprint("shop", __name__)
 _Facet = TypeVar("_Facet", OfferCategory, ApplicationType)
 
 
-def _open_storefront() -> Storefront:
+def open_storefront() -> Storefront:
     """The request's storefront, which must be open to buyers (else the "not open" page)."""
     storefront = current_storefront()
     if storefront is None:
@@ -58,7 +58,7 @@ def _remember_language() -> None:
 def index() -> ResponseReturnValue:
     if current_storefront() is None:
         return render_template("marketplace/index.html")
-    storefront = _open_storefront()
+    storefront = open_storefront()
     offers = listed_offers(storefront)
     catalog_filter = CatalogFilter(
         search=request.args.get("q", "")[:100],
@@ -79,7 +79,7 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/offers/<slug>")
 def offer(slug: str) -> ResponseReturnValue:
-    storefront = _open_storefront()
+    storefront = open_storefront()
     try:
         listed = listed_offer(storefront, slug)
     except OfferNotListed:

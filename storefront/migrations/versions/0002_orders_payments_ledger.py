@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 01:04:25.019684
+Create Date: 2026-11-22 01:11:40.125791
 
 """
 from alembic import op
@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('storefront_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('commission_rate_bp >= 0 AND operator_override_bp >= 0 AND commission_rate_bp + operator_override_bp <= 10000', name=op.f('ck_orders_rates_within_margin')),
     sa.CheckConstraint('refunded_minor >= 0 AND refunded_minor <= total_minor', name=op.f('ck_orders_refund_within_total')),
     sa.CheckConstraint('total_minor > 0', name=op.f('ck_orders_total_positive')),
     sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_orders_buyer_id_users'), ondelete='RESTRICT'),
@@ -75,6 +76,7 @@ def upgrade():
     sa.Column('storefront_id', sa.Integer(), nullable=False),
     sa.CheckConstraint('2 * unit_wholesale_minor <= unit_retail_minor', name=op.f('ck_order_lines_margin_floor')),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_lines_quantity_positive')),
+    sa.CheckConstraint('unit_wholesale_minor >= 0', name=op.f('ck_order_lines_wholesale_not_negative')),
     sa.ForeignKeyConstraint(['isv_id'], ['isvs.id'], name=op.f('fk_order_lines_isv_id_isvs'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_order_lines_offer_id_offers'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders'), ondelete='CASCADE'),
@@ -172,6 +174,7 @@ def upgrade():
     sa.Column('party_id', sa.Integer(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.CheckConstraint('amount_minor <> 0', name=op.f('ck_ledger_entries_amount_not_zero')),
     sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], name=op.f('fk_ledger_entries_transaction_id_ledger_transactions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
     )

@@ -1,0 +1,46 @@
+"""The configured payment provider, and what follows a payment once it is committed."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from storefront.extensions import db
+from storefront.payments.models import Payment
+from storefront.payments.provider import PaymentProvider
+from storefront.payments.stripe_provider import StripeProvider
+from storefront.tenants.models import Storefront
+
+log = logging.getLogger(__name__)
+
+
+def provider() -> PaymentProvider:
+    """The provider for this app's configuration (one client per configuration)."""
+    config = current_app.config
+    key = (
+        config["STRIPE_SECRET_KEY"],
+        config.get("STRIPE_API_BASE"),
+        config["STRIPE_WEBHOOK_SECRET"],
+    )
+    cache: dict[tuple[object, ...], PaymentProvider] = current_app.extensions.setdefault(
+        "payment_providers", {}
+    )
+    if key not in cache:
+        cache[key] = StripeProvider.from_config(current_app)
+    return cache[key]
+
+
+def after_paid(payment: Payment) -> None:
+    """Runs after the commit that marked the order paid (exactly once per order): the receipt.
+    A mail failure is logged, never undoes the payment."""
+    from storefront.orders.receipts import send_receipt
+
+    order = payment.order
+    storefront = db.session.get(Storefront, order.storefront_id)
+    if storefront is None:
+        return
+    try:
+        send_receipt(order, storefront)
+    except Exception:
+        log.exception("receipt for order %s could not be sent", order.number)

@@ -1,0 +1,75 @@
+"""The payment provider interface. Stripe is the one implementation; tests and the demo run it
+against localstripe, so only the API base URL, the keys and the Stripe.js URL differ."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from storefront.money import Money
+
+
+class IntentStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"  # the buyer must authenticate (3-D Secure)
+    PROCESSING = "processing"
+    FAILED = "failed"  # declined, authentication failed, or cancelled
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or answered with a server error: the outcome of the
+    request is unknown, and it may be retried with the same idempotency key."""
+
+
+class InvalidWebhook(Exception):
+    """Bad signature, stale timestamp or malformed payload."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    """What the provider says about a charge (a PaymentIntent)."""
+
+    reference: str | None
+    status: IntentStatus
+    amount: Money | None
+    client_secret: str | None = None
+    failure_message: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    reference: str
+    amount: Money
+    succeeded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    event_id: str
+    event_type: str
+    object_id: str
+    payment_intent: str | None  # the PaymentIntent the event is about, when there is one
+
+
+class PaymentProvider(Protocol):
+    """Charges and refunds cards. `charge` is the execute stage: it moves money."""
+
+    def charge(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> IntentResult: ...
+
+    def retrieve(self, reference: str) -> IntentResult: ...
+
+    def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> RefundResult: ...
+
+    def refunds_of(self, reference: str) -> list[RefundResult]: ...
+
+    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent: ...

@@ -1,0 +1,214 @@
+"""Receipts: sent outside any request, in the order's language and currency, in the store's
+branding, with a link to the order on the store's own host."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from storefront.accounts.models import Role
+from storefront.catalog.models import BillingTerm
+from storefront.extensions import db
+from storefront.orders.receipts import send_receipt
+from storefront.tenants.models import StorefrontDomain
+from storefront.timeutil import utcnow
+from tests import factories
+from tests.orders import rows
+
+pytestmark = pytest.mark.usefixtures("app_context")
+
+THEMES = Path(__file__).resolve().parents[2] / "themes"
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Path:
+    folder = Path(app.instance_path) / "outbox"
+    for leftover in folder.glob("*.eml"):
+        leftover.unlink()
+    return folder
+
+
+def the_mail(outbox: Path) -> EmailMessage:
+    [path] = outbox.glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body((subtype,))
+    assert part is not None
+    content: str = part.get_content()
+    return content.replace("\r\n", "\n")
+
+
+def test_english_usd_receipt(outbox: Path) -> None:
+    store = factories.storefront(
+        slug="acme",
+        name="Acme Hosting & Co",
+        primary_color="#123456",
+        accent_color="#abcdef",
+        support_email="help@acme.example",
+    )
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    mail_app = factories.offer(
+        name="Nimbus Mail",
+        prices=((BillingTerm.MONTHLY, "USD", 400, 1000), (BillingTerm.YEARLY, "USD", 4000, 9900)),
+    )
+    order = rows.order(
+        store,
+        buyer,
+        [
+            rows.Line(mail_app, BillingTerm.MONTHLY, 3, 1250, 400),
+            rows.Line(mail_app, BillingTerm.YEARLY, 1, 9900, 4000),
+        ],
+        number="A-1001",
+        billing_name="Hanna <Buyer>",
+    )
+    db.session.commit()
+
+    send_receipt(order, store)
+
+    message = the_mail(outbox)
+    assert message["To"] == "buyer@example.com"
+    assert message["From"].addresses[0].display_name == "Acme Hosting & Co"
+    assert message["From"].addresses[0].addr_spec == "noreply@localhost"
+    assert message["Reply-To"] == "help@acme.example"
+    assert "A-1001" in message["Subject"] and "Acme Hosting & Co" in message["Subject"]
+    text = body(message, "plain")
+    assert "Thank you for your order" in text
+    assert "Hanna <Buyer>" in text  # plain text is not HTML-escaped
+    assert "Nimbus Mail (monthly, per month)" in text
+    assert "3 \N{MULTIPLICATION SIGN} $12.50 = $37.50" in text
+    assert "Total: $136.50" in text
+    assert "http://acme.localhost/account/orders/A-1001" in text
+    assert "help@acme.example" in text
+    html = body(message, "html")
+    assert "Acme Hosting &amp; Co" in html and "Hanna &lt;Buyer&gt;" in html
+    assert "$136.50" in html and "$99.00" in html
+    assert 'href="http://acme.localhost/account/orders/A-1001"' in html
+    assert "background:#123456" in html and "#abcdef" in html
+
+
+def test_japanese_jpy_receipt(outbox: Path) -> None:
+    store = factories.storefront(
+        slug="sakura",
+        name="さくらクラウド",
+        currency="JPY",
+        locale="ja",
+        languages=["ja", "en"],
+        theme="midnight",
+        support_email="support@sakura.example",
+    )
+    buyer = factories.user(Role.BUYER, email="kaito@example.com", storefront_id=store.id)
+    backup = factories.offer(
+        name="Fortress Backup", prices=((BillingTerm.YEARLY, "JPY", 5000, 12000),)
+    )
+    order = rows.order(
+        store,
+        buyer,
+        [rows.Line(backup, BillingTerm.YEARLY, 2, 12000, 5000)],
+        number="S-2001",
+        billing_name="山田太郎",
+    )
+    db.session.commit()
+
+    send_receipt(order, store)
+
+    message = the_mail(outbox)
+    assert message["From"].addresses[0].display_name == "さくらクラウド"
+    assert "S-2001" in message["Subject"] and "さくらクラウド" in message["Subject"]
+    for part in (body(message, "plain"), body(message, "html")):
+        assert "ご注文ありがとうございます" in part
+        assert "山田太郎" in part
+        assert "￥12,000" in part and "￥24,000" in part
+        assert not re.search(r"￥[\d,]+\.\d", part)  # yen have no decimals
+        assert "http://sakura.localhost/account/orders/S-2001" in part
+        assert "support@sakura.example" in part
+    assert "年払い" in body(message, "plain")  # the term label, in Japanese
+
+
+def test_receipt_follows_the_order_language_not_the_store_default(outbox: Path) -> None:
+    store = factories.storefront(slug="sakura", currency="JPY", locale="ja", languages=["ja", "en"])
+    buyer = factories.user(Role.BUYER, email="guest@example.com", storefront_id=store.id)
+    offer = factories.offer(prices=((BillingTerm.ONE_TIME, "JPY", 1000, 3000),))
+    order = rows.order(
+        store, buyer, [rows.Line(offer, BillingTerm.ONE_TIME, 1, 3000, 1000)], locale="en"
+    )
+    db.session.commit()
+    send_receipt(order, store)
+    text = body(the_mail(outbox), "plain")
+    assert "Thank you for your order" in text and "¥3,000" in text
+
+
+def test_link_uses_the_verified_custom_domain(outbox: Path, app: Flask) -> None:
+    store = factories.storefront(slug="acme")
+    db.session.add_all(
+        [
+            StorefrontDomain(
+                storefront_id=store.id, hostname="shop.unverified.example", verification_token="t1"
+            ),
+            StorefrontDomain(
+                storefront_id=store.id,
+                hostname="shop.acme.example",
+                verification_token="t2",
+                verified_at=utcnow(),
+            ),
+        ]
+    )
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    offer = factories.offer()
+    order = rows.order(store, buyer, [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)])
+    db.session.commit()
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+    try:
+        send_receipt(order, store)
+    finally:
+        app.config["PREFERRED_URL_SCHEME"] = "http"
+    text = body(the_mail(outbox), "plain")
+    assert f"https://shop.acme.example/account/orders/{order.number}" in text
+    assert "unverified" not in text and "acme.localhost" not in text
+
+
+def test_only_validated_colours_reach_the_mail(outbox: Path) -> None:
+    store = factories.storefront(primary_color="red;}x", accent_color="#ABCDEF")
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    offer = factories.offer()
+    order = rows.order(store, buyer, [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)])
+    db.session.commit()
+    send_receipt(order, store)
+    html = body(the_mail(outbox), "html")
+    assert "red;" not in html
+    assert "background:#1f4fd1" in html and "#abcdef" in html
+
+
+def test_sender_name_cannot_break_the_headers(outbox: Path, app: Flask) -> None:
+    store = factories.storefront(name="Evil\r\nBcc: victim@example.com")
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    offer = factories.offer()
+    order = rows.order(store, buyer, [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)])
+    db.session.commit()
+    app.config["MAIL_DEFAULT_SENDER"] = "Marketplace <receipts@market.example>"
+    try:
+        send_receipt(order, store)
+    finally:
+        app.config["MAIL_DEFAULT_SENDER"] = None
+    message = the_mail(outbox)
+    assert message["Bcc"] is None
+    assert message["From"].addresses[0].display_name == "Evil Bcc: victim@example.com"
+    assert message["From"].addresses[0].addr_spec == "receipts@market.example"
+
+
+def test_plain_text_receipt_uses_only_messages_extracted_from_the_html() -> None:
+    """babel.cfg extracts `.html` templates only; receipt.txt must reuse their messages."""
+    folder = THEMES / "default" / "templates" / "emails"
+    pattern = re.compile(r"""_\(\s*'([^']*)'""")
+    text_messages = set(pattern.findall((folder / "receipt.txt").read_text()))
+    html_messages = set(pattern.findall((folder / "receipt.html").read_text()))
+    assert text_messages and text_messages <= html_messages
