@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from storefront.demo.data import load_demo
 from storefront.extensions import db
+from tests.live import serve
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,15 +55,8 @@ def live_server(app: Flask, tmp_path: Path) -> Iterator[str]:
         load_demo(Path(app.instance_path) / "uploads")
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield str(server.server_port)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serve(app) as port:
+        yield str(port)
 
 
 @pytest.fixture(scope="session")

@@ -248,3 +248,40 @@ def test_reconcile_command_fails_attempts_that_never_reached_the_provider(
     db.session.expire_all()
     with all_tenants():
         assert db.session.get(Payment, payment.id).status == PaymentStatus.FAILED  # type: ignore[union-attr]
+
+
+def test_provider_answering_5xx_is_unavailable_and_charges_nothing(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    """A real HTTP server on loopback that fails every request, as Stripe does in an outage."""
+    import http.server
+    import threading
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"error": {"type": "api_error", "message": "outage"}}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    order = order_for(shop)
+    payment = prepare(order, payment_method=card(localstripe_url, CARD_OK), attempt="a-1")
+    db.session.commit()
+    app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with pytest.raises(ProviderUnavailable):
+            execute(payment, gateway.provider())
+    finally:
+        app.config["STRIPE_API_BASE"] = localstripe_url
+        server.shutdown()
+        server.server_close()
+    db.session.rollback()
+    assert payment.status == PaymentStatus.CREATED and order.status == OrderStatus.PENDING
+    with all_tenants():
+        assert db.session.scalar(select(func.count(LedgerTransaction.id))) == 0

@@ -209,3 +209,35 @@ def test_concurrent_duplicate_webhooks_post_one_ledger_transaction(
         thread.join(timeout=60)
     assert statuses == [200] * len(bodies)
     assert counts() == (1, 3)
+
+
+def test_localstripe_delivers_signed_webhooks_that_complete_the_order(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    """End to end: the provider itself signs and posts the event to our endpoint, for a charge
+    our process never recorded."""
+    import urllib.parse
+    import urllib.request
+
+    from tests.live import serve
+
+    with serve(app) as port:
+        registration = urllib.parse.urlencode(
+            {"url": f"http://localhost:{port}/stripe/webhook", "secret": SECRET}
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - loopback localstripe
+            f"{localstripe_url}/_config/webhooks/test-{port}", data=registration, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+        order, _payment, _reference = charged_behind_our_back(shop, localstripe_url)
+        # deliveries arrive asynchronously, about a second later: poll, never sleep blindly
+        deadline = time.monotonic() + 20
+        status = order.status
+        while status != OrderStatus.PAID and time.monotonic() < deadline:
+            time.sleep(0.2)
+            db.session.expire_all()
+            with all_tenants():
+                status = db.session.scalar(select(Order.status).where(Order.id == order.id))
+    assert status == OrderStatus.PAID
+    assert counts()[0] == 1  # one ledger transaction, however many events arrived
