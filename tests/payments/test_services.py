@@ -258,7 +258,7 @@ def test_provider_answering_5xx_is_unavailable_and_charges_nothing(
     import threading
 
     class Failing(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.send_response(500)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
