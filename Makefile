@@ -20,7 +20,7 @@ translations: $(INSTALLED)
 	@$(BIN)/pybabel compile --domain messages --directory translations >/dev/null
 
 db: translations
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 
 demo: db
 	$(FLASK) demo-data

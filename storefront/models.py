@@ -1,6 +1,7 @@
 """Every model module, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from storefront.accounts import models as accounts_models
+from storefront.audit import models as audit_models
 from storefront.catalog import models as catalog_models
 from storefront.ledger import models as ledger_models
 from storefront.orders import models as orders_models
@@ -9,6 +10,7 @@ from storefront.tenants import models as tenants_models
 
 __all__ = [
     "accounts_models",
+    "audit_models",
     "catalog_models",
     "ledger_models",
     "orders_models",

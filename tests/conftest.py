@@ -100,7 +100,7 @@ def app(
         }
     )
     with application.app_context():
-        upgrade()
+        upgrade(revision="heads")  # every branch, should parallel work leave several
     yield application
     with application.app_context():
         db.engine.dispose()
