@@ -31,7 +31,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _init_limiter(app)
 
-    from storefront import accounts, audit, ledger, operator, payments, shop, tenants, themes
+    from storefront import (
+        accounts,
+        audit,
+        ledger,
+        operator,
+        payments,
+        reseller,
+        shop,
+        tenants,
+        themes,
+        vendor,
+    )
     from storefront import models as _models  # noqa: F401 - registers every table
     from storefront.i18n import init_app as init_i18n
 
@@ -44,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ledger.init_app(app)
     audit.init_app(app)
     payments.init_app(app)
+    reseller.init_app(app)
+    vendor.init_app(app)
 
     from storefront.cli import init_app as init_cli
 

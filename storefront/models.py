@@ -6,7 +6,9 @@ from storefront.catalog import models as catalog_models
 from storefront.ledger import models as ledger_models
 from storefront.orders import models as orders_models
 from storefront.payments import models as payments_models
+from storefront.reseller import models as reseller_models
 from storefront.tenants import models as tenants_models
+from storefront.vendor import models as vendor_models
 
 __all__ = [
     "accounts_models",
@@ -15,5 +17,7 @@ __all__ = [
     "ledger_models",
     "orders_models",
     "payments_models",
+    "reseller_models",
     "tenants_models",
+    "vendor_models",
 ]

@@ -35,6 +35,8 @@ def init_app(app: Flask) -> None:
         "operator": "operator.login",
         "account": "account.login",
         "checkout": "account.login",
+        "reseller": "reseller.login",
+        "vendor": "vendor.login",
     }
     login_manager.login_message = lazy_gettext("Please sign in to see this page.")
     login_manager.localize_callback = str  # the message in the request's language

@@ -1,0 +1,1 @@
+"""Models of the reseller package (imported by storefront.models so Alembic sees them)."""
