@@ -31,13 +31,19 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_JS_URL": "http://127.0.0.1:8420/js.stripe.com/v3/",
     "STRIPE_WEBHOOK_SECRET": "whsec_storefront_development",
     "REDIS_URL": None,
-    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_LOGIN": "30 per minute",  # sign-in attempts per client address
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per minute",  # per account and client address
     "RATELIMIT_CHECKOUT": "20 per minute",
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
     "THEMES_FOLDER": str(Path(__file__).resolve().parent.parent / "themes"),
     "CATALOG_PAGE_SIZE": 60,
+    # Payout runs pay a party only when it is owed more than this (currency → major units).
+    "PAYOUT_MINIMUMS": {"USD": "10.00", "EUR": "10.00", "JPY": "1000"},
     "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_IDLE_MINUTES": 120,  # signed out after this long without a request
+    "SESSION_LIFETIME_HOURS": 24,  # and after this long in any case
+    "PASSWORD_RESET_HOURS": 2,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     # Mail: "outbox" writes .eml files into instance/outbox/, "smtp" sends through MAIL_SERVER.
@@ -48,6 +54,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": False,
     "MAIL_DEFAULT_SENDER": None,  # None: noreply@<MARKETPLACE_DOMAIN>
+    # Reseller dashboard: uploads (a 1 MiB logo plus the form), invitations, sale currencies.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOGO_MAX_BYTES": 1024 * 1024,
+    "LOGO_MAX_DIMENSION": 2000,
+    "INVITATION_TTL_HOURS": 72,
+    "PLATFORM_CURRENCIES": ("USD", "EUR", "JPY"),
 }
 
 # Environment variables read as settings; everything else stays in code or instance/config.py.

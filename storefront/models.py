@@ -4,6 +4,7 @@ from storefront.accounts import models as accounts_models
 from storefront.audit import models as audit_models
 from storefront.catalog import models as catalog_models
 from storefront.ledger import models as ledger_models
+from storefront.operator import models as operator_models
 from storefront.orders import models as orders_models
 from storefront.payments import models as payments_models
 from storefront.reseller import models as reseller_models
@@ -15,6 +16,7 @@ __all__ = [
     "audit_models",
     "catalog_models",
     "ledger_models",
+    "operator_models",
     "orders_models",
     "payments_models",
     "reseller_models",

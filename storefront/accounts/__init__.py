@@ -25,6 +25,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.accounts import reset_views  # noqa: F401 - registers the reset pages
     from storefront.accounts.views import bp
 
     login_manager.init_app(app)

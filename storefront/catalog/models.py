@@ -100,6 +100,8 @@ class Offer(Model):
         enum_column(OfferStatus, "offer_status"), default=OfferStatus.DRAFT, index=True
     )
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    logo_path: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -181,3 +183,55 @@ class ListingPrice(TenantOwned, Model):
     retail_minor: Mapped[int]
 
     listing: Mapped[Listing] = relationship(back_populates="prices")
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # replaced by a newer proposal before anyone decided
+
+
+class OfferRevision(Model):
+    """A new version of a live offer's prices, proposed by its ISV. Storefronts keep selling
+    the approved prices until the platform approves it; then its prices become the plans'."""
+
+    __tablename__ = "offer_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RevisionStatus] = mapped_column(
+        enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING, index=True
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+
+    offer: Mapped[Offer] = relationship()
+    prices: Mapped[list[OfferRevisionPrice]] = relationship(
+        back_populates="revision", cascade="all, delete-orphan", order_by="OfferRevisionPrice.id"
+    )
+
+
+class OfferRevisionPrice(Model):
+    """One proposed plan price of a revision (checked against the margin rule when proposed)."""
+
+    __tablename__ = "offer_revision_prices"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "plan_id", "currency"),
+        CheckConstraint("wholesale_minor >= 0", name="wholesale_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("offer_revisions.id", ondelete="CASCADE"), index=True
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    wholesale_minor: Mapped[int]
+    recommended_retail_minor: Mapped[int]
+
+    revision: Mapped[OfferRevision] = relationship(back_populates="prices")
+    plan: Mapped[Plan] = relationship()

@@ -9,6 +9,7 @@ reseller's price now fails the margin check and the plan (or the whole offer) is
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,12 @@ from storefront.catalog.models import (
 from storefront.catalog.services import select_offer, set_listing_price, set_plan_price
 from storefront.demo.logos import make_logo
 from storefront.extensions import db
-from storefront.tenants.models import PlatformSettings, Storefront, WhiteLabelOperator
+from storefront.tenants.models import (
+    PlatformSettings,
+    Storefront,
+    StorefrontDomain,
+    WhiteLabelOperator,
+)
 from storefront.timeutil import utcnow
 
 DEMO_PASSWORD = "storefront-demo"  # noqa: S105 - printed for demo sign-in, never used in production
@@ -363,8 +369,21 @@ def load_demo(uploads: Path) -> None:
                 uploads, slug, name[:2].upper() if slug != "sakura" else "SC", primary
             ),
         )
+        if slug == "acme":  # the reseller dashboard's footer links and a domain awaiting checks
+            storefront.footer_links = [
+                {"label": "Imprint", "url": "https://acme.example/imprint"},
+                {"label": "Terms", "url": "https://acme.example/terms"},
+            ]
         db.session.add(storefront)
         db.session.flush()
+        if slug == "acme":
+            db.session.add(
+                StorefrontDomain(
+                    storefront_id=storefront.id,
+                    hostname="shop.acme.example",
+                    verification_token=secrets.token_hex(20),
+                )
+            )
         for pick in picks:
             select_offer(storefront, offers[pick])
         storefronts[slug] = storefront
@@ -443,12 +462,16 @@ def demo_logins(domain: str, port: int) -> list[tuple[str, str, str]]:
         ("ops@cloudwave.test", "white-label operator admin (CloudWave)", console),
     ]
     rows += [
-        (email, f"ISV member ({name})", "vendor portal (not built yet)")
+        (email, f"ISV member ({name})", f"http://{domain}:{port}/vendor/")
         for name, email in ISVS.values()
     ]
     for slug, *_ in STOREFRONTS:
         rows.append(
-            (f"owner@{slug}.test", f"reseller admin ({slug})", "reseller dashboard (not built yet)")
+            (
+                f"owner@{slug}.test",
+                f"reseller admin ({slug})",
+                f"http://{slug}.{domain}:{port}/reseller/",
+            )
         )
     for slug, *_ in STOREFRONTS:  # one separate buyer account per storefront
         rows.append(

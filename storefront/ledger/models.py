@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.dbtypes import enum_column
@@ -28,6 +28,7 @@ class Account(StrEnum):
 class TransactionKind(StrEnum):
     CHARGE = "charge"
     REFUND = "refund"
+    PAYOUT = "payout"  # money sent to a party: debit its payable, credit processor clearing
 
 
 class LedgerTransaction(Model):
@@ -77,3 +78,42 @@ class LedgerEntry(Model):
     amount_minor: Mapped[int]  # + debit, - credit
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+
+
+class PayoutRun(Model):
+    """One payout run for a calendar month: who ran it and when (the audit log keeps the
+    minimums it applied)."""
+
+    __tablename__ = "payout_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True)  # "2026-11"
+    run_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    payouts: Mapped[list[Payout]] = relationship(back_populates="run", order_by="Payout.id")
+
+
+class Payout(Model):
+    """What one party was paid for one period, and the ledger transaction that records it."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("account", "party_id", "currency", "period"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_runs.id", ondelete="RESTRICT"), index=True
+    )
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), unique=True
+    )
+    account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"))
+    party_id: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    amount_minor: Mapped[int]
+
+    run: Mapped[PayoutRun] = relationship(back_populates="payouts")

@@ -1,4 +1,4 @@
-"""Operator console: sign-in and the overview (the console's pages build on this)."""
+"""Operator console: sign-in, the overview and the helpers every console page uses."""
 
 from __future__ import annotations
 
@@ -18,12 +18,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
 from storefront.accounts.forms import LoginForm
-from storefront.accounts.models import Role
+from storefront.accounts.models import Role, User
 from storefront.accounts.services import authenticate
 from storefront.catalog.models import Offer, OfferStatus
+from storefront.errors import DomainError
 from storefront.extensions import db, limiter
+from storefront.operator.charts import bar_chart, sales_by_month
 from storefront.tenants import current_storefront
 from storefront.tenants.models import Storefront, WhiteLabelOperator
+from storefront.tenants.scope import all_tenants
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
@@ -40,6 +43,25 @@ def require_console_user() -> None:
     """Console pages are for platform and white-label operator admins only."""
     if not _is_console_user():
         abort(403)
+
+
+def console_actor() -> User:
+    """The signed-in console user (after `require_console_user`)."""
+    require_console_user()
+    user: User = current_user._get_current_object()
+    return user
+
+
+def require_platform_admin() -> User:
+    actor = console_actor()
+    if actor.role != Role.PLATFORM_ADMIN:
+        abort(403)
+    return actor
+
+
+def field_errors(error: DomainError, default: str) -> dict[str, str]:
+    """A refused change as {field: message} for the form that asked for it."""
+    return {str(getattr(error, "field", default)): str(error)}
 
 
 def _is_console_user() -> bool:
@@ -87,8 +109,20 @@ def dashboard() -> ResponseReturnValue:
         if current_user.operator_id
         else None
     )
+    with all_tenants():
+        sales = sales_by_month(
+            by="storefront",
+            storefront_ids=None
+            if current_user.role == Role.PLATFORM_ADMIN
+            else [store.id for store in storefront_list],
+        )
+    charts = [
+        bar_chart(sales, currency, f"Sales per month per storefront in {currency}")
+        for currency in sorted({row.currency for row in sales})
+    ]
     return render_template(
         "operator/dashboard.html",
+        charts=charts,
         storefronts=storefront_list,
         pending_offers=pending if current_user.role == Role.PLATFORM_ADMIN else None,
         operator=operator,

@@ -33,6 +33,9 @@ def _unbind_tenant(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.tenants.branding import footer_links
+
     install()
+    app.jinja_env.globals["footer_links"] = footer_links
     app.before_request(_bind_tenant)
     app.teardown_request(_unbind_tenant)

@@ -65,6 +65,10 @@ class Storefront(Model):
     accent_color: Mapped[str] = mapped_column(String(7), default="#f59e0b")
     logo_path: Mapped[str | None] = mapped_column(String(200))
     support_email: Mapped[str] = mapped_column(String(254), default="")
+    # [{"label": ..., "url": ...}], validated by `storefront.tenants.branding.clean_footer_links`
+    footer_links: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # Offers approved after this moment are "new" on the reseller dashboard.
+    offers_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     operator: Mapped[WhiteLabelOperator | None] = relationship(back_populates="storefronts")
@@ -82,5 +86,6 @@ class StorefrontDomain(TenantOwned, Model):
     hostname: Mapped[str] = mapped_column(String(253), unique=True)
     verification_token: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storefront: Mapped[Storefront] = relationship(back_populates="domains")

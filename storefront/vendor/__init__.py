@@ -1,4 +1,5 @@
-"""The vendor portal at /vendor/ for ISV members."""
+"""The vendor portal at /vendor/ for ISV members: offers and plans, submission, sales and the
+wholesale statement."""
 
 from __future__ import annotations
 
@@ -6,4 +7,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Registers the blueprint once it exists."""
+    from storefront.vendor.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,53 @@
+"""Orders and the monthly commission statement: this storefront's only, exact, CSV-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+
+from storefront.extensions import db
+from storefront.reseller.statements import csv_cell
+from tests.reseller.dashboard import Tenant, host, paid_order
+
+
+def test_orders_and_commission_are_this_stores_only(
+    client: FlaskClient, tenant_a: Tenant, tenant_b: Tenant, signed_in_a: str
+) -> None:
+    mine = paid_order(tenant_a.store, tenant_a.mail, 3)
+    theirs = paid_order(tenant_b.store, tenant_b.mail, 1)
+    db.session.commit()
+    page = client.get("/reseller/orders", headers=host(tenant_a.store)).text
+    assert mine.number in page and theirs.number not in page
+    assert "$5.40" in page  # 30% of 3 × ($10 − $4)
+    dashboard = client.get("/reseller/", headers=host(tenant_a.store)).text
+    assert 'data-testid="commission-month">$5.40' in dashboard
+    filtered = client.get("/reseller/orders?status=refunded", headers=host(tenant_a.store)).text
+    assert mine.number not in filtered
+
+
+def test_monthly_statement_and_its_csv(
+    client: FlaskClient, tenant_a: Tenant, signed_in_a: str
+) -> None:
+    march = datetime(2026, 3, 15, 12, tzinfo=UTC)
+    paid_order(tenant_a.store, tenant_a.mail, 2, paid_at=march, offer_name="=HYPERLINK(evil)")
+    paid_order(tenant_a.store, tenant_a.mail, 1, paid_at=datetime(2026, 4, 1, tzinfo=UTC))
+    db.session.commit()
+    page = client.get("/reseller/commission?month=2026-03", headers=host(tenant_a.store)).text
+    assert page.count('data-testid="statement-line"') == 1
+    response = client.get("/reseller/commission.csv?month=2026-03", headers=host(tenant_a.store))
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0][6:] == ["currency", "charged", "wholesale", "margin", "commission"]
+    assert rows[1][3] == "'=HYPERLINK(evil)"
+    assert rows[1][5:] == ["2", "USD", "20.00", "8.00", "12.00", "3.60"]
+    assert len(rows) == 2
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx"):
+        assert csv_cell(dangerous).startswith("'")
+    assert csv_cell("Mail") == "Mail"
