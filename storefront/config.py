@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "STOREFRONT_ENV": "development",
     "MARKETPLACE_DOMAIN": "localhost",
     "PUBLIC_PORT": None,
+    # Reverse proxies in front of the app; X-Forwarded-* headers are trusted only from them.
+    "PROXY_COUNT": 0,
     "PREFERRED_URL_SCHEME": "http",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_RECORD_QUERIES": False,
@@ -30,14 +32,20 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": "http://127.0.0.1:8420",
     "STRIPE_JS_URL": "http://127.0.0.1:8420/js.stripe.com/v3/",
     "STRIPE_WEBHOOK_SECRET": "whsec_storefront_development",
+    # Frames Stripe.js opens (3-D Secure, card fields); empty: the Stripe.js origin only.
+    "STRIPE_FRAME_ORIGINS": (),
     "REDIS_URL": None,
-    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_LOGIN": "30 per minute",  # sign-in attempts per client address
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per minute",  # per account and client address
     "RATELIMIT_CHECKOUT": "20 per minute",
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
     "THEMES_FOLDER": str(Path(__file__).resolve().parent.parent / "themes"),
     "CATALOG_PAGE_SIZE": 60,
     "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_IDLE_MINUTES": 120,  # signed out after this long without a request
+    "SESSION_LIFETIME_HOURS": 24,  # and after this long in any case
+    "PASSWORD_RESET_HOURS": 2,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     # Mail: "outbox" writes .eml files into instance/outbox/, "smtp" sends through MAIL_SERVER.
@@ -48,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": False,
     "MAIL_DEFAULT_SENDER": None,  # None: noreply@<MARKETPLACE_DOMAIN>
+    # Reseller dashboard: uploads (a 1 MiB logo plus the form), invitations, sale currencies.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOGO_MAX_BYTES": 1024 * 1024,
+    "LOGO_MAX_DIMENSION": 2000,
+    "INVITATION_TTL_HOURS": 72,
+    "PLATFORM_CURRENCIES": ("USD", "EUR", "JPY"),
 }
 
 # Environment variables read as settings; everything else stays in code or instance/config.py.
@@ -62,6 +76,7 @@ ENVIRONMENT_KEYS = (
     "STRIPE_JS_URL",
     "STRIPE_WEBHOOK_SECRET",
     "REDIS_URL",
+    "PROXY_COUNT",
     "MAIL_BACKEND",
     "MAIL_SERVER",
     "MAIL_PORT",

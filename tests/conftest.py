@@ -51,6 +51,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in fresh context variables, as a server would: the test's own app
+    context (its `g`, database session and tenant scope) never leaks into the request."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,12 +101,17 @@ def app(
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
+            # Limits on, but far above what any test does; tests of the limits lower them.
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "10000 per minute",
+            "RATELIMIT_LOGIN_ACCOUNT": "10000 per minute",
+            "RATELIMIT_CHECKOUT": "10000 per minute",
             "STRIPE_API_BASE": localstripe_url,
             "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
             "STRIPE_WEBHOOK_SECRET": "whsec_test_secret",
         }
     )
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade(revision="heads")  # every branch, should parallel work leave several
     yield application
@@ -129,17 +142,8 @@ def app_context(app: Flask) -> Iterator[None]:
         db.session.rollback()
 
 
-class IsolatedClient(FlaskClient):
-    """Runs each request in fresh context variables, as a server would: the test's own app
-    context (its `g`, database session and tenant scope) never leaks into the request."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

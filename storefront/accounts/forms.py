@@ -8,8 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 128
+from storefront.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+PASSWORD_MIN_LENGTH = MIN_LENGTH
+PASSWORD_MAX_LENGTH = MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -46,6 +48,31 @@ class SignupForm(FlaskForm):
     )
     password = PasswordField(
         lazy_gettext("Password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=lazy_gettext("Use %(min)d to %(max)d characters."),
+            ),
+        ],
+    )
+    confirm_password = PasswordField(
+        lazy_gettext("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=lazy_gettext("The two passwords are not the same.")),
+        ],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        lazy_gettext("New password"),
         validators=[
             DataRequired(),
             Length(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from storefront.accounts.models import Role, User
 from storefront.accounts.passwords import (
     burn_verification_time,
+    check_password_policy,
     hash_password,
     needs_rehash,
     verify_password,
@@ -43,6 +44,7 @@ def create_user(
     if role == Role.ISV_MEMBER and isv_id is None:
         raise DomainError("An ISV member account needs an ISV.")
     email = normalise_email(email)
+    check_password_policy(password, email=email)
     if _find(email, storefront_id) is not None:
         raise AccountExists("An account with this e-mail already exists.")
     user = User(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.forms import LoginForm, SignupForm
 from storefront.accounts.models import Role, User
+from storefront.accounts.passwords import WeakPassword
 from storefront.accounts.services import AccountExists, authenticate, create_user
+from storefront.accounts.signin import safe_next, sign_in, sign_out
+from storefront.accounts.throttle import sign_in_limits
 from storefront.extensions import db, limiter
 from storefront.orders.cart import SESSION_KEY as CART_SESSION_KEY
 from storefront.orders.history import (
@@ -73,8 +74,12 @@ def signup() -> ResponseReturnValue:
             form.email.errors.append(
                 gettext("This store already has an account with this e-mail. Please sign in.")
             )
+        except WeakPassword as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
         else:
             _start_session(buyer)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     page = render_storefront(
         storefront, "account/signup.html", form=form, next=_next_or_none(request.args.get("next"))
@@ -83,7 +88,7 @@ def signup() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_sign_in_rate, methods=["POST"])
+@sign_in_limits
 def login() -> ResponseReturnValue:
     storefront = open_storefront()
     if _signed_in_buyer() is not None:
@@ -97,8 +102,8 @@ def login() -> ResponseReturnValue:
         if user is None or user.role != Role.BUYER:
             form.password.errors.append(gettext("E-mail or password is not right."))
         else:
-            db.session.commit()
             _start_session(user)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     page = render_storefront(
         storefront, "account/login.html", form=form, next=_next_or_none(request.args.get("next"))
@@ -108,7 +113,8 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    sign_out()
+    db.session.commit()
     return redirect(url_for("shop.index"))
 
 
@@ -150,23 +156,11 @@ def order(number: str) -> ResponseReturnValue:
 
 
 def _start_session(user: User) -> None:
-    """A fresh session at sign-in (no fixation), keeping only the buyer's own choices."""
-    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
-    session.clear()
-    session.update(kept)
-    login_user(user)
+    sign_in(user, keep=KEPT_AT_SIGN_IN)
 
 
 def _next_or_none(target: str | None) -> str | None:
-    """`target` if it is a path on this host, else None (never an open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+    return safe_next(target)
 
 
 def _safe_next(target: str | None) -> str:

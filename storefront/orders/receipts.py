@@ -107,6 +107,11 @@ def storefront_host(storefront: Storefront) -> str:
     return f"{host}:{port}" if port else host
 
 
+def sender_for(storefront: Storefront) -> str:
+    """The From of mail sent on behalf of a storefront: its name, the marketplace's address."""
+    return formataddr((_one_line(storefront.name), _sender_address()))
+
+
 def _sender_address() -> str:
     configured = current_app.config.get("MAIL_DEFAULT_SENDER")
     if configured:

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     g,
+    jsonify,
     render_template,
     request,
     send_from_directory,
@@ -102,6 +103,17 @@ def _enum_arg(enum_class: type[_Facet], name: str) -> _Facet | None:
 
 
 def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException) -> ResponseReturnValue:
+        """A friendly page (or a JSON error for scripts); Flask-Limiter adds Retry-After."""
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            body = {"code": "rate_limited", "message": "Too many requests.", "field": None}
+            return jsonify(error=body), 429
+        storefront = g.get("storefront")
+        if storefront is None:
+            return render_template("errors/429.html"), 429
+        return render_storefront(storefront, "429.html"), 429
+
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> ResponseReturnValue:
         storefront = g.get("storefront")

@@ -101,11 +101,14 @@ def test_console_session_is_not_valid_on_a_storefront_host(app: Flask, client: F
     factories.storefront(slug="acme")
     db.session.commit()
     with app.test_request_context(headers={"Host": "acme.localhost"}):
-        from flask import g
+        from flask import g, session
 
         from storefront.accounts import _load_user
+        from storefront.accounts.sessions import open_session
         from storefront.tenants.resolve import resolve_host
 
+        session["sid"] = open_session(admin)  # a valid server-side session of the admin
+        db.session.commit()
         g.storefront = resolve_host("acme.localhost", "localhost").storefront
         assert _load_user(str(admin.id)) is None
         g.storefront = None
