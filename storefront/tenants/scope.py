@@ -104,7 +104,21 @@ def _scope_select(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(criteria)
 
 
+def _refuse_foreign_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """Inside a storefront's scope, no row of another storefront may be written."""
+    tenant = _current_tenant.get()
+    if tenant is None:
+        return
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, TenantOwned) and obj.storefront_id != tenant:
+            raise TenantScopeError(
+                f"{type(obj).__name__} of storefront {obj.storefront_id} written in {tenant}'s scope"
+            )
+
+
 def install(session_class: Any = Session) -> None:
-    """Attach the scoping hook to every ORM session."""
+    """Attach the scoping hooks to every ORM session."""
     if not event.contains(session_class, "do_orm_execute", _scope_select):
         event.listen(session_class, "do_orm_execute", _scope_select)
+    if not event.contains(session_class, "before_flush", _refuse_foreign_rows):
+        event.listen(session_class, "before_flush", _refuse_foreign_rows)
