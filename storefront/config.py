@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_PORT": None,
     # Reverse proxies in front of the app; X-Forwarded-* headers are trusted only from them.
     "PROXY_COUNT": 0,
+    # Connected as the application role on PostgreSQL: share the tenant with its row-level
+    # security policies (README: "Row-level security").
+    "DATABASE_ROW_SECURITY": False,
     "PREFERRED_URL_SCHEME": "http",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_RECORD_QUERIES": False,
@@ -77,6 +80,7 @@ ENVIRONMENT_KEYS = (
     "STRIPE_WEBHOOK_SECRET",
     "REDIS_URL",
     "PROXY_COUNT",
+    "DATABASE_ROW_SECURITY",
     "MAIL_BACKEND",
     "MAIL_SERVER",
     "MAIL_PORT",
@@ -94,7 +98,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_pyfile("config.py", silent=True)
         for key in ENVIRONMENT_KEYS:
             if os.environ.get(key):
-                app.config[key] = os.environ[key]
+                app.config[key] = _typed(key, os.environ[key])
     else:
         app.config.from_mapping(test_config)
 
@@ -111,6 +115,24 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not url:
         url = f"sqlite:///{Path(app.instance_path) / 'storefront.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
+
+
+_INTEGER_KEYS = {"PROXY_COUNT"}
+_FLAG_KEYS = {"DATABASE_ROW_SECURITY"}
+
+
+def _typed(key: str, raw: str) -> Any:
+    """Environment values are strings: numbers and flags are converted, or refused clearly."""
+    if key in _INTEGER_KEYS:
+        if not raw.strip().isdigit():
+            raise ConfigurationError(f"{key} must be a whole number, not {raw!r}")
+        return int(raw)
+    if key in _FLAG_KEYS:
+        value = raw.strip().lower()
+        if value not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ConfigurationError(f"{key} must be true or false, not {raw!r}")
+        return value in {"1", "true", "yes", "on"}
+    return raw
 
 
 def _normalise_database_url(url: str) -> str:

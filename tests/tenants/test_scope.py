@@ -84,8 +84,11 @@ def _tenant_owned_models() -> list[type]:
     from storefront.tenants.scope import TenantOwned
 
     return sorted(
-        (mapper.class_ for mapper in database.Model.registry.mappers
-         if issubclass(mapper.class_, TenantOwned)),
+        (
+            mapper.class_
+            for mapper in database.Model.registry.mappers
+            if issubclass(mapper.class_, TenantOwned)
+        ),
         key=lambda cls: cls.__name__,
     )
 
