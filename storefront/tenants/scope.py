@@ -139,7 +139,7 @@ def _refuse_foreign_rows(session: Session, _context: Any, _instances: Any) -> No
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, TenantOwned) and obj.storefront_id != tenant:
             raise TenantScopeError(
-                f"{type(obj).__name__} of storefront {obj.storefront_id} written in {tenant}'s scope"
+                f"{type(obj).__name__} of storefront {obj.storefront_id} in {tenant}'s scope"
             )
 
 
