@@ -28,9 +28,13 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
-    from storefront.accounts import reset_views  # noqa: F401 - registers the reset pages
+    from storefront.accounts import (
+        reset_views,  # noqa: F401 - registers the reset pages
+        security_views,
+    )
     from storefront.accounts.views import bp
 
+    security_views.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.session_protection = "strong"

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from storefront.accounts.forms import LoginForm
 from storefront.accounts.models import Role
+from storefront.accounts.security_views import password_accepted
 from storefront.accounts.services import authenticate
-from storefront.accounts.signin import safe_next, sign_in, sign_out
+from storefront.accounts.signin import safe_next, sign_out
 from storefront.accounts.throttle import sign_in_limits
 from storefront.catalog.models import Offer, OfferStatus
 from storefront.extensions import db
@@ -57,9 +58,9 @@ def login() -> ResponseReturnValue:
         if user is None or user.role not in CONSOLE_ROLES:
             form.password.errors.append("E-mail or password is not right.")
         else:
-            sign_in(user)
+            response = password_accepted(user, next_url=_safe_next(request.args.get("next")))
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return response
     return render_template("operator/login.html", form=form), 200 if not form.errors else 400
 
 
