@@ -30,9 +30,13 @@ class Forms(HTMLParser):
         values = dict(attrs)
         if tag == "form" and (values.get("method") or "get").lower() == "post":
             self.forms.append((values.get("action") or "", []))
-        elif tag in {"input", "textarea", "select"} and self.forms and values.get("name"):
-            if values.get("type") not in {"hidden", "submit", "file"}:
-                self.forms[-1][1].append(str(values["name"]))
+        elif (
+            tag in {"input", "textarea", "select"}
+            and self.forms
+            and values.get("name")
+            and values.get("type") not in {"hidden", "submit", "file"}
+        ):
+            self.forms[-1][1].append(str(values["name"]))
 
 
 def forms_of(
