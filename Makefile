@@ -20,7 +20,7 @@ translations: $(INSTALLED)
 	@$(BIN)/pybabel compile --domain messages --directory translations >/dev/null
 
 db: translations
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 
 demo: db
 	$(FLASK) demo-data

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import config
 from storefront.config import ConfigurationError
@@ -25,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies > 0:  # trust X-Forwarded-For/Proto/Host/Port from exactly that many proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -38,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         operator,
         payments,
         reseller,
+        security,
         shop,
         tenants,
         themes,
@@ -46,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from storefront import models as _models  # noqa: F401 - registers every table
     from storefront.i18n import init_app as init_i18n
 
+    security.init_app(app)
     tenants.init_app(app)
     init_i18n(app)
     themes.init_app(app)

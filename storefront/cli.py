@@ -29,5 +29,26 @@ def demo_data_command(reset: bool) -> None:
     click.echo("Demo data loaded.")
 
 
+@click.command("two-factor-code")
+@click.argument("email")
+def two_factor_code_command(email: str) -> None:
+    """Print an account's current two-factor code (development installations only: stands in
+    for the authenticator app when trying the demo)."""
+    from sqlalchemy import select
+
+    from storefront.accounts.models import User
+    from storefront.accounts.totp import code_at, current_step
+
+    if current_app.config["STOREFRONT_ENV"] == "production":
+        raise click.ClickException("not available in production")
+    secret = db.session.scalar(
+        select(User.totp_secret).where(User.email == email.lower(), User.storefront_id.is_(None))
+    )
+    if not secret:
+        raise click.ClickException(f"{email} has no two-factor sign-in")
+    click.echo(code_at(secret, current_step()))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(two_factor_code_command)

@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "STOREFRONT_ENV": "development",
     "MARKETPLACE_DOMAIN": "localhost",
     "PUBLIC_PORT": None,
+    # Reverse proxies in front of the app; X-Forwarded-* headers are trusted only from them.
+    "PROXY_COUNT": 0,
+    # Connected as the application role on PostgreSQL: share the tenant with its row-level
+    # security policies (README: "Row-level security").
+    "DATABASE_ROW_SECURITY": False,
     "PREFERRED_URL_SCHEME": "http",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_RECORD_QUERIES": False,
@@ -30,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": "http://127.0.0.1:8420",
     "STRIPE_JS_URL": "http://127.0.0.1:8420/js.stripe.com/v3/",
     "STRIPE_WEBHOOK_SECRET": "whsec_storefront_development",
+    # Frames Stripe.js opens (3-D Secure, card fields); empty: the Stripe.js origin only.
+    "STRIPE_FRAME_ORIGINS": (),
     "REDIS_URL": None,
     "RATELIMIT_LOGIN": "30 per minute",  # sign-in attempts per client address
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute",  # per account and client address
@@ -74,6 +81,8 @@ ENVIRONMENT_KEYS = (
     "STRIPE_JS_URL",
     "STRIPE_WEBHOOK_SECRET",
     "REDIS_URL",
+    "PROXY_COUNT",
+    "DATABASE_ROW_SECURITY",
     "MAIL_BACKEND",
     "MAIL_SERVER",
     "MAIL_PORT",
@@ -91,7 +100,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_pyfile("config.py", silent=True)
         for key in ENVIRONMENT_KEYS:
             if os.environ.get(key):
-                app.config[key] = os.environ[key]
+                app.config[key] = _typed(key, os.environ[key])
     else:
         app.config.from_mapping(test_config)
 
@@ -108,6 +117,24 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not url:
         url = f"sqlite:///{Path(app.instance_path) / 'storefront.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
+
+
+_INTEGER_KEYS = {"PROXY_COUNT"}
+_FLAG_KEYS = {"DATABASE_ROW_SECURITY"}
+
+
+def _typed(key: str, raw: str) -> Any:
+    """Environment values are strings: numbers and flags are converted, or refused clearly."""
+    if key in _INTEGER_KEYS:
+        if not raw.strip().isdigit():
+            raise ConfigurationError(f"{key} must be a whole number, not {raw!r}")
+        return int(raw)
+    if key in _FLAG_KEYS:
+        value = raw.strip().lower()
+        if value not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ConfigurationError(f"{key} must be true or false, not {raw!r}")
+        return value in {"1", "true", "yes", "on"}
+    return raw
 
 
 def _normalise_database_url(url: str) -> str:

@@ -113,7 +113,7 @@ def app(
     )
     application.test_client_class = IsolatedClient
     with application.app_context():
-        upgrade(revision="heads")  # every branch, should parallel work leave several
+        upgrade()
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -20,6 +20,7 @@ from storefront.catalog.models import (
 from storefront.catalog.services import select_offer, set_listing_price, set_plan_price
 from storefront.extensions import db
 from storefront.tenants.models import Storefront, WhiteLabelOperator
+from storefront.timeutil import utcnow
 
 _sequence = itertools.count(1)
 
@@ -108,5 +109,25 @@ def listing(store: Storefront, item: Offer, retail: dict[int, int] | None = None
     return row
 
 
+# Platform admins must use two-factor sign-in: theirs is on, with this authenticator secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def user(role: Role = Role.PLATFORM_ADMIN, email: str | None = None, **fields: object) -> User:
-    return create_user(email or f"user{next(_sequence)}@example.test", PASSWORD, role, **fields)  # type: ignore[arg-type]
+    account = create_user(
+        email or f"user{next(_sequence)}@example.test",
+        PASSWORD,
+        role,
+        **fields,  # type: ignore[arg-type]
+    )
+    if role == Role.PLATFORM_ADMIN:
+        account.totp_secret = TOTP_SECRET
+        account.mfa_enabled_at = utcnow()
+    return account
+
+
+def totp_code(step_offset: int = 0) -> str:
+    """The authenticator's current code for TOTP_SECRET."""
+    from storefront.accounts.totp import code_at, current_step
+
+    return code_at(TOTP_SECRET, current_step() + step_offset)

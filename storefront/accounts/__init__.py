@@ -6,6 +6,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext
 
 from storefront.accounts.models import Role, User
+from storefront.accounts.signin import session_still_valid
 from storefront.extensions import db, login_manager
 
 
@@ -21,13 +22,19 @@ def _load_user(user_id: str) -> User | None:
     expected = storefront.id if storefront is not None else None
     if user.storefront_id != expected:
         return None
+    if not session_still_valid(user):  # revoked at sign-out, idle, or past its lifetime
+        return None
     return user
 
 
 def init_app(app: Flask) -> None:
-    from storefront.accounts import reset_views  # noqa: F401 - registers the reset pages
+    from storefront.accounts import (
+        reset_views,  # noqa: F401 - registers the reset pages
+        security_views,
+    )
     from storefront.accounts.views import bp
 
+    security_views.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.session_protection = "strong"

@@ -38,6 +38,9 @@ from storefront.tenants.models import (
 from storefront.timeutil import utcnow
 
 DEMO_PASSWORD = "storefront-demo"  # noqa: S105 - printed for demo sign-in, never used in production
+# Platform admins must use two-factor sign-in: the demo admin's authenticator key (printed by
+# `make demo`; `flask two-factor-code admin@platform.test` shows the current code).
+DEMO_TOTP_SECRET = "STOREFRONTDEMOADMINSECRETKEYABCD"  # noqa: S105 - the demo admin's, printed
 
 A, W, C = ApplicationType.WEBSPACE, ApplicationType.DEDICATED, ApplicationType.CONNECTOR
 T = BillingTerm
@@ -416,7 +419,11 @@ def _reseller_prices_then_wholesale_rise(
 def _accounts(
     storefronts: dict[str, Storefront], isvs: dict[str, Isv], operator: WhiteLabelOperator
 ) -> None:
-    create_user("admin@platform.test", DEMO_PASSWORD, Role.PLATFORM_ADMIN, name="Platform Admin")
+    admin = create_user(
+        "admin@platform.test", DEMO_PASSWORD, Role.PLATFORM_ADMIN, name="Platform Admin"
+    )
+    admin.totp_secret = DEMO_TOTP_SECRET
+    admin.mfa_enabled_at = utcnow()
     create_user(
         "ops@cloudwave.test",
         DEMO_PASSWORD,

@@ -13,7 +13,7 @@ from pathlib import Path
 from werkzeug.serving import run_simple
 
 from storefront import create_app
-from storefront.demo.data import DEMO_PASSWORD, demo_logins
+from storefront.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_logins
 
 APP_PORT = 5000
 STRIPE_PORT = 8420
@@ -73,6 +73,11 @@ def main() -> None:
         print(f"\n  Logins (password for all: {DEMO_PASSWORD}):")
         for email, role, where in demo_logins(domain, APP_PORT):
             print(f"    {email:<20} {role:<40} {where}")
+        print(
+            f"\n  The platform admin signs in with a second factor: authenticator key "
+            f"{DEMO_TOTP_SECRET},\n  or read the current code with "
+            "`.venv/bin/flask --app storefront two-factor-code admin@platform.test`."
+        )
         print("\n  Stop with Ctrl-C.\n", flush=True)
         run_simple("127.0.0.1", APP_PORT, app, threaded=True, use_reloader=False)
     finally:

@@ -5,24 +5,25 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from storefront.accounts.forms import LoginForm
 from storefront.accounts.models import Role, User
+from storefront.accounts.security_views import password_accepted
 from storefront.accounts.services import authenticate
+from storefront.accounts.signin import safe_next, sign_out
+from storefront.accounts.throttle import sign_in_limits
 from storefront.catalog.models import Offer, OfferStatus
 from storefront.errors import DomainError
-from storefront.extensions import db, limiter
+from storefront.extensions import db
 from storefront.operator.charts import bar_chart, sales_by_month
 from storefront.tenants import current_storefront
 from storefront.tenants.models import Storefront, WhiteLabelOperator
@@ -69,7 +70,7 @@ def _is_console_user() -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: str(current_app.config["RATELIMIT_LOGIN"]), methods=["POST"])
+@sign_in_limits
 def login() -> ResponseReturnValue:
     if _is_console_user():
         return redirect(url_for("operator.dashboard"))
@@ -79,16 +80,16 @@ def login() -> ResponseReturnValue:
         if user is None or user.role not in CONSOLE_ROLES:
             form.password.errors.append("E-mail or password is not right.")
         else:
+            response = password_accepted(user, next_url=_safe_next(request.args.get("next")))
             db.session.commit()
-            session.clear()  # a fresh session at sign-in (no fixation)
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return response
     return render_template("operator/login.html", form=form), 200 if not form.errors else 400
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    sign_out()
+    db.session.commit()
     flash("You are signed out.")
     return redirect(url_for("operator.login"))
 
@@ -130,7 +131,4 @@ def dashboard() -> ResponseReturnValue:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this host, never an absolute URL (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("operator.dashboard")
+    return safe_next(target) or url_for("operator.dashboard")

@@ -41,6 +41,7 @@ from storefront.reseller.views import (
     start_session,
     this_storefront,
 )
+from storefront.security import allow_framing_by_this_site
 from storefront.shop.rendering import render_storefront
 from storefront.tenants.branding import available_languages, footer_links_text
 from storefront.tenants.domains import (
@@ -156,7 +157,9 @@ def branding() -> ResponseReturnValue:
 @bp.post("/branding/preview")
 @admin_required
 def branding_preview() -> ResponseReturnValue:
-    """The buyer's catalog page in the unsaved branding (rendered, never saved)."""
+    """The buyer's catalog page in the unsaved branding (rendered, never saved), shown in a
+    frame of the branding page."""
+    allow_framing_by_this_site()
     storefront = this_storefront()
     choices = _choices()
     form = _branding_form(storefront, choices)

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from storefront.accounts.forms import LoginForm
 from storefront.accounts.models import Role, User
+from storefront.accounts.security_views import password_accepted
 from storefront.accounts.services import authenticate
 from storefront.accounts.signin import safe_next, sign_in, sign_out
 from storefront.accounts.throttle import sign_in_limits
@@ -29,6 +30,7 @@ from storefront.accounts.views import KEPT_AT_SIGN_IN
 from storefront.catalog.listings import CatalogFilter, listed_offers
 from storefront.catalog.models import ApplicationType, OfferCategory
 from storefront.extensions import db
+from storefront.operator.services import is_suspended
 from storefront.orders.history import ORDER_STATUS_LABELS
 from storefront.pricing import MarginError, check_margin
 from storefront.reseller import services
@@ -78,6 +80,10 @@ def admin_required(view: _View) -> _View:
         if signed_in_admin() is None:
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("reseller.login", next=target))
+        if request.method == "POST" and is_suspended(this_storefront().id):
+            # A suspended store's dashboard is read-only until the platform lifts it.
+            flash(gettext("This store is suspended by the platform: nothing can be changed."))
+            return redirect(url_for("reseller.dashboard")), 303
         return view(*args, **kwargs)
 
     return cast(_View, wrapper)
@@ -108,9 +114,13 @@ def login() -> ResponseReturnValue:
         if user is None or user.role != Role.RESELLER_ADMIN or user.storefront_id != storefront.id:
             form.password.errors.append(gettext("E-mail or password is not right."))
         else:
-            start_session(user)
+            response = password_accepted(
+                user,
+                next_url=safe_next(request.args.get("next")) or url_for("reseller.dashboard"),
+                keep=KEPT_AT_SIGN_IN,
+            )
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("reseller.dashboard"))
+            return response
     page = render_template("reseller/login.html", form=form, storefront=storefront)
     return page, 400 if form.errors else 200
 

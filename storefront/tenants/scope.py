@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import ForeignKey, event, false
+from flask import current_app, has_app_context
+from sqlalchemy import ForeignKey, event, false, text
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -79,6 +80,30 @@ def clear_request_tenant() -> None:
     _cross_tenant.set(False)
 
 
+_SET_TENANT = text(
+    "SELECT set_config('storefront.tenant', :tenant, true),"
+    " set_config('storefront.cross_tenant', :cross, true)"
+)
+
+
+def _share_scope_with_database(session: Session) -> None:
+    """Tell PostgreSQL the tenant in scope (transaction-local settings read by the row-level
+    security policies), once per transaction and whenever the scope changes."""
+    if not (has_app_context() and current_app.config.get("DATABASE_ROW_SECURITY")):
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = (str(_current_tenant.get() or ""), "on" if _cross_tenant.get() else "off")
+    if session.info.get("row_security_scope") != wanted:
+        connection.execute(_SET_TENANT, {"tenant": wanted[0], "cross": wanted[1]})
+        session.info["row_security_scope"] = wanted
+
+
+def _forget_database_scope(session: Session, *_args: Any) -> None:
+    session.info.pop("row_security_scope", None)  # set_config(..., true) ends with the transaction
+
+
 def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     return any(
         isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantOwned)
@@ -87,6 +112,7 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
 
 
 def _scope_select(state: ORMExecuteState) -> None:
+    _share_scope_with_database(state.session)
     if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
     tenant = _current_tenant.get()
@@ -104,7 +130,25 @@ def _scope_select(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(criteria)
 
 
+def _refuse_foreign_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """Inside a storefront's scope, no row of another storefront may be written."""
+    _share_scope_with_database(session)
+    tenant = _current_tenant.get()
+    if tenant is None:
+        return
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, TenantOwned) and obj.storefront_id != tenant:
+            raise TenantScopeError(
+                f"{type(obj).__name__} of storefront {obj.storefront_id} in {tenant}'s scope"
+            )
+
+
 def install(session_class: Any = Session) -> None:
-    """Attach the scoping hook to every ORM session."""
+    """Attach the scoping hooks to every ORM session."""
+    for name in ("after_begin", "after_commit", "after_rollback"):
+        if not event.contains(session_class, name, _forget_database_scope):
+            event.listen(session_class, name, _forget_database_scope)
     if not event.contains(session_class, "do_orm_execute", _scope_select):
         event.listen(session_class, "do_orm_execute", _scope_select)
+    if not event.contains(session_class, "before_flush", _refuse_foreign_rows):
+        event.listen(session_class, "before_flush", _refuse_foreign_rows)

@@ -16,12 +16,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,7 +28,10 @@ from werkzeug.datastructures import FileStorage
 
 from storefront.accounts.forms import LoginForm
 from storefront.accounts.models import Role, User
+from storefront.accounts.security_views import password_accepted
 from storefront.accounts.services import authenticate
+from storefront.accounts.signin import sign_out
+from storefront.accounts.throttle import sign_in_limits
 from storefront.catalog import services as catalog
 from storefront.catalog.models import (
     ApplicationType,
@@ -39,7 +41,7 @@ from storefront.catalog.models import (
     OfferRevision,
 )
 from storefront.errors import DomainError
-from storefront.extensions import db, limiter
+from storefront.extensions import db
 from storefront.ledger.models import Account
 from storefront.ledger.statements import Party, PeriodError, statement
 from storefront.money import CurrencyError, Money
@@ -76,7 +78,7 @@ def _offer_or_404(actor: User, offer_id: int) -> Offer:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: str(current_app.config["RATELIMIT_LOGIN"]), methods=["POST"])
+@sign_in_limits
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated and current_user.role == Role.ISV_MEMBER:
         return redirect(url_for("vendor.offers"))
@@ -86,16 +88,16 @@ def login() -> ResponseReturnValue:
         if user is None or user.role != Role.ISV_MEMBER:
             form.password.errors.append(gettext("E-mail or password is not right."))
         else:
+            response = password_accepted(user, next_url=url_for("vendor.offers"))
             db.session.commit()
-            session.clear()
-            login_user(user)
-            return redirect(url_for("vendor.offers"))
+            return response
     return render_template("vendor/login.html", form=form), 400 if form.errors else 200
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    sign_out()
+    db.session.commit()
     return redirect(url_for("vendor.login"))
 
 

@@ -6,13 +6,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask, g
+from flask import Flask, g, session
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from storefront.accounts import _load_user
 from storefront.accounts.models import Role, User
+from storefront.accounts.sessions import open_session
 from storefront.catalog.models import BillingTerm
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
@@ -245,6 +246,8 @@ def test_a_session_from_one_store_is_refused_on_another(
     response = client.get("/account/", headers=host("other"))
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
     with app.test_request_context(headers=host("other")):
+        session["sid"] = open_session(buyer)  # even with a valid server-side session
+        db.session.commit()
         g.storefront = other
         assert _load_user(str(buyer.id)) is None
         g.storefront = db.session.get(Storefront, buyer.storefront_id)

@@ -26,11 +26,20 @@ def csrf_token(client: FlaskClient, path: str = "/operator/login", host: str = "
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post(
+    """Sign in to the console; with two-factor sign-in on, answer the code step too."""
+    response = client.post(
         "/operator/login",
         data={"email": email, "password": password, "csrf_token": csrf_token(client)},
         headers=CONSOLE,
     )
+    if response.status_code == 302 and response.headers["Location"].endswith("/security/verify"):
+        token = csrf_token(client, "/security/verify")
+        response = client.post(
+            "/security/verify",
+            data={"code": factories.totp_code(), "csrf_token": token},
+            headers=CONSOLE,
+        )
+    return response
 
 
 def test_platform_admin_signs_in_and_sees_every_storefront(client: FlaskClient) -> None:
@@ -101,11 +110,14 @@ def test_console_session_is_not_valid_on_a_storefront_host(app: Flask, client: F
     factories.storefront(slug="acme")
     db.session.commit()
     with app.test_request_context(headers={"Host": "acme.localhost"}):
-        from flask import g
+        from flask import g, session
 
         from storefront.accounts import _load_user
+        from storefront.accounts.sessions import open_session
         from storefront.tenants.resolve import resolve_host
 
+        session["sid"] = open_session(admin)  # a valid server-side session of the admin
+        db.session.commit()
         g.storefront = resolve_host("acme.localhost", "localhost").storefront
         assert _load_user(str(admin.id)) is None
         g.storefront = None
@@ -126,7 +138,9 @@ def test_sign_out_needs_a_post_with_csrf(client: FlaskClient) -> None:
 
 
 def test_next_parameter_cannot_redirect_off_site(client: FlaskClient) -> None:
-    factories.user(Role.PLATFORM_ADMIN, email="admin@platform.test")
+    factories.user(
+        Role.OPERATOR_ADMIN, email="admin@platform.test", operator_id=factories.operator().id
+    )
     db.session.commit()
     response = client.post(
         "/operator/login?next=//evil.test/x",
@@ -145,3 +159,52 @@ def test_passwords_are_stored_as_argon2id_hashes() -> None:
     stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored is not None and stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_platform_admin_needs_the_second_factor(client: FlaskClient) -> None:
+    factories.user(Role.PLATFORM_ADMIN, email="admin@platform.test")
+    db.session.commit()
+    response = client.post(
+        "/operator/login",
+        data={
+            "email": "admin@platform.test",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+        headers=CONSOLE,
+    )
+    assert response.headers["Location"].endswith("/security/verify")
+    assert client.get("/operator/", headers=CONSOLE).status_code == 302  # not signed in yet
+    token = csrf_token(client, "/security/verify")
+    wrong = client.post(
+        "/security/verify", data={"code": "000000", "csrf_token": token}, headers=CONSOLE
+    )
+    assert wrong.status_code == 400 and 'id="code-error"' in wrong.text
+    code = factories.totp_code()
+    right = client.post(
+        "/security/verify", data={"code": code, "csrf_token": token}, headers=CONSOLE
+    )
+    assert right.status_code == 302 and right.headers["Location"].endswith("/operator/")
+    assert client.get("/operator/", headers=CONSOLE).status_code == 200
+
+
+def test_a_platform_admin_without_a_second_factor_must_set_one_up(client: FlaskClient) -> None:
+    from storefront.accounts.totp import code_at, current_step
+
+    admin = factories.user(Role.PLATFORM_ADMIN, email="admin@platform.test")
+    admin.totp_secret, admin.mfa_enabled_at = None, None
+    db.session.commit()
+    sign_in(client, "admin@platform.test")
+    gate = client.get("/operator/", headers=CONSOLE)
+    assert gate.status_code == 302 and gate.headers["Location"].endswith("/security/two-factor")
+    page = client.get("/security/two-factor", headers=CONSOLE).text
+    secret = re.search(r'data-testid="mfa-secret">([A-Z2-7]+)<', page)
+    assert secret
+    token = csrf_token(client, "/security/two-factor")
+    done = client.post(
+        "/security/two-factor",
+        data={"code": code_at(secret.group(1), current_step()), "csrf_token": token},
+        headers=CONSOLE,
+    )
+    assert done.status_code == 200 and done.text.count("<code>") >= 10  # recovery codes
+    assert client.get("/operator/", headers=CONSOLE).status_code == 200

@@ -12,8 +12,7 @@ from storefront.accounts.models import Role, User
 from storefront.catalog.models import BillingTerm, Isv, Offer, OfferStatus
 from storefront.extensions import db
 from storefront.tenants.models import Storefront, WhiteLabelOperator
-from tests import factories
-from tests.factories import PASSWORD
+from tests import factories, signin
 
 CONSOLE = {"Host": "localhost"}
 
@@ -74,12 +73,7 @@ def token(client: FlaskClient, path: str) -> str:
 
 
 def sign_in(client: FlaskClient, email: str, surface: str = "operator") -> None:
-    path = f"/{surface}/login"
-    response = client.post(
-        path,
-        data={"email": email, "password": PASSWORD, "csrf_token": token(client, path)},
-        headers=CONSOLE,
-    )
+    response = signin.sign_in(client, email, surface)
     assert response.status_code == 302, response.text
 
 

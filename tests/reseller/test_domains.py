@@ -14,6 +14,7 @@ from tests import factories
 from tests.factories import PASSWORD
 from tests.reseller.conftest import InMemoryTxtResolver
 from tests.reseller.dashboard import Tenant, host, token_of
+from tests.signin import answer_second_factor
 
 
 def add(client: FlaskClient, tenant: Tenant, token: str, hostname: str) -> object:
@@ -91,6 +92,7 @@ def test_a_platform_admin_approves_a_domain_by_hand(client: FlaskClient, tenant_
         data={"email": admin.email, "password": PASSWORD, "csrf_token": token},
         headers=marketplace,
     )
+    signed = answer_second_factor(client, signed)
     assert signed.status_code == 302
     listing = client.get("/operator/domains", headers=marketplace)
     assert "shop.alpha.example" in listing.text

@@ -77,3 +77,34 @@ def test_picking_for_several_stores_in_platform_work_keeps_them_apart() -> None:
         a, b = select_offer(first, offer), select_offer(second, offer)
         assert (a.storefront_id, b.storefront_id) == (first.id, second.id)
         assert db.session.scalar(select(func.count(Listing.id))) == 2
+
+
+def _tenant_owned_models() -> list[type]:
+    from storefront.extensions import db as database
+    from storefront.tenants.scope import TenantOwned
+
+    return sorted(
+        (
+            mapper.class_
+            for mapper in database.Model.registry.mappers
+            if issubclass(mapper.class_, TenantOwned)
+        ),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def test_every_tenant_owned_model_is_guarded(two_stores) -> None:  # type: ignore[no-untyped-def]
+    """Walk every tenant-owned model: reading without a tenant raises, and writing a row of
+    another storefront inside a storefront's scope is refused before it reaches the database."""
+    first, second = two_stores
+    models = _tenant_owned_models()
+    assert len(models) >= 6  # listings, prices, domains, orders, lines, payments, refunds...
+    for model in models:
+        with pytest.raises(TenantScopeError):
+            db.session.scalars(select(model)).all()
+        with tenant_scope(first.id):
+            db.session.scalars(select(model)).all()  # allowed
+            db.session.add(model(storefront_id=second.id))
+            with pytest.raises(TenantScopeError):
+                db.session.flush()
+        db.session.rollback()
