@@ -10,7 +10,13 @@ from storefront.catalog.models import ApplicationType, BillingTerm, OfferCategor
 from storefront.extensions import babel
 from storefront.money import Money
 
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ja": "日本語"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "ja": "日本語",
+}
 
 TERM_LABELS = {
     BillingTerm.ONE_TIME: lazy_gettext("one-time"),

@@ -4,14 +4,26 @@ storefront hosts (reseller dashboard): set-up, and the second step of signing in
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from storefront.accounts.mfa import (
     WrongCode,
@@ -22,10 +34,13 @@ from storefront.accounts.mfa import (
     verify_second_factor,
 )
 from storefront.accounts.models import User
+from storefront.accounts.passwords import WeakPassword
+from storefront.accounts.resets import InvalidResetLink, issue_reset, reset_password
 from storefront.accounts.signin import safe_next, sign_in
 from storefront.accounts.throttle import sign_in_limits
 from storefront.accounts.totp import provisioning_uri
 from storefront.extensions import db
+from storefront.mail import send_mail
 from storefront.tenants import current_storefront
 
 bp = Blueprint("security", __name__, url_prefix="/security")
@@ -119,11 +134,90 @@ def two_factor() -> ResponseReturnValue:
     return page, 400 if form.errors else 200
 
 
+class ResetRequestForm(FlaskForm):
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+    confirm_password = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@sign_in_limits
+def request_staff_reset() -> ResponseReturnValue:
+    """Console and vendor accounts (the marketplace host); storefront accounts reset on their
+    store's host, at /account/password-reset."""
+    if current_storefront() is not None:
+        return redirect(url_for("account.request_reset"))
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        hours = int(current_app.config["PASSWORD_RESET_HOURS"])
+        issued = issue_reset(form.email.data or "", None, timedelta(hours=hours))
+        db.session.commit()
+        if issued is not None:
+            user, token = issued
+            link = marketplace_url("security.reset_staff_password", token=token)
+            send_mail(
+                user.email,
+                "Reset your password",
+                "Someone asked to reset the password of your account.\n\n"
+                f"Choose a new password here (the link works once, for {hours} hours):\n"
+                f"{link}\n\nIf it was not you, ignore this message: nothing changes.",
+                None,
+                sender=marketplace_sender(),
+            )
+        flash("If an account exists for this e-mail, we sent it a link.")
+        return redirect(url_for("security.request_staff_reset"))
+    page = render_template("security/reset_request.html", form=form)
+    return page, 400 if form.errors else 200
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset_staff_password(token: str) -> ResponseReturnValue:
+    if current_storefront() is not None:
+        abort(404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(token, form.password.data or "", None)
+            db.session.commit()
+        except (InvalidResetLink, WeakPassword) as error:
+            db.session.rollback()
+            form.password.errors = [str(error)]
+        else:
+            flash("Your password is changed. Please sign in.")
+            return redirect(url_for("shop.index"))
+    page = render_template("security/reset.html", form=form)
+    return page, 400 if form.errors else 200
+
+
+def marketplace_url(endpoint: str, **values: str) -> str:
+    """An absolute URL on the marketplace's configured domain, never the request's Host."""
+    config = current_app.config
+    host = str(config["MARKETPLACE_DOMAIN"])
+    if config.get("PUBLIC_PORT"):
+        host = f"{host}:{config['PUBLIC_PORT']}"
+    adapter = current_app.url_map.bind(
+        host, script_name=config["APPLICATION_ROOT"], url_scheme=config["PREFERRED_URL_SCHEME"]
+    )
+    url: str = adapter.build(endpoint, values, force_external=True)
+    return url
+
+
+def marketplace_sender() -> str:
+    configured = current_app.config.get("MAIL_DEFAULT_SENDER")
+    return str(configured or f"noreply@{current_app.config['MARKETPLACE_DOMAIN']}")
+
+
 def _require_second_factor() -> ResponseReturnValue | None:
     """Platform admins set up two-factor sign-in before anything else."""
     if not current_user.is_authenticated or not mfa_required(current_user):
         return None
-    if request.endpoint in {"security.two_factor", "static", "operator.logout"}:
+    if request.endpoint in {"security.two_factor", "static", "operator.logout", "vendor.logout"}:
         return None
     return redirect(url_for("security.two_factor"))
 

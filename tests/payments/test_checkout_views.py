@@ -113,7 +113,11 @@ def test_checkout_needs_a_buyer_of_this_store(client: FlaskClient, shop: Shop) -
 def test_checkout_page_loads_stripe_js_and_our_script_only(
     app: Flask, client: FlaskClient, signed_in: str
 ) -> None:
-    html = client.get("/checkout", headers=HOST).text
+    page = client.get("/checkout", headers=HOST)
+    html = page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert app.config["STRIPE_JS_URL"].split("/js.stripe.com")[0] in policy
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert scripts == [app.config["STRIPE_JS_URL"], "/static/checkout.js"]
     assert "￥2,000" in html

@@ -132,3 +132,44 @@ def _offer_slug() -> str:
     from storefront.catalog.models import Offer
 
     return db.session.scalar(select(Offer.slug).limit(1)) or "none"
+
+
+@pytest.mark.usefixtures("app_context")
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=HOSTILE)
+def test_dashboard_and_console_forms_survive_hostile_input(app: Flask, value: str) -> None:
+    from tests.signin import sign_in
+
+    if not _store_ready():
+        store = factories.storefront(slug="fuzz")
+        factories.listing(store, factories.offer())
+        factories.user(Role.RESELLER_ADMIN, email="owner@fuzz.test", storefront_id=store.id)
+        isv = factories.isv()
+        factories.user(Role.ISV_MEMBER, email="dev@isv.test", isv_id=isv.id)
+        factories.user(Role.PLATFORM_ADMIN, email="admin@platform.test")
+        db.session.commit()
+    reseller = app.test_client()
+    token_value = token(reseller, "/reseller/login", HOST)
+    reseller.post(
+        "/reseller/login",
+        headers=HOST,
+        data={
+            "email": "owner@fuzz.test",
+            "password": factories.PASSWORD,
+            "csrf_token": token_value,
+        },
+    )
+    _fuzz(
+        reseller,
+        ["/reseller/branding", "/reseller/domains", "/reseller/team", "/reseller/offers"],
+        HOST,
+        value,
+    )
+    vendor = app.test_client()
+    sign_in(vendor, "dev@isv.test", surface="vendor")
+    _fuzz(vendor, ["/vendor/offers/new"], CONSOLE, value)
+    console = app.test_client()
+    sign_in(console, "admin@platform.test")
+    _fuzz(console, ["/operator/storefronts/new", "/operator/operators"], CONSOLE, value)
