@@ -8,14 +8,17 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.ledger.models import Account, LedgerEntry, LedgerTransaction
 from storefront.money import Money
 from storefront.orders.models import Order, OrderLine, OrderStatus
+from storefront.payments.models import Refund
 from storefront.pricing import split_charge
 from storefront.tenants.models import Storefront
 from storefront.tenants.scope import tenant_scope
@@ -55,6 +58,7 @@ class StatementLine:
     wholesale: Money
     margin: Money
     commission: Money
+    is_refund: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,64 @@ def commission_statement(storefront: Storefront, month: date) -> Statement:
             .order_by(Order.paid_at, Order.id)
         ).all()
         lines = [_statement_line(order, line) for order in orders for line in order.lines]
+        lines += _refund_lines(storefront, start, end)
     return Statement(month=month, lines=lines, totals=_totals(lines))
+
+
+def _refund_lines(storefront: Storefront, start: datetime, end: datetime) -> list[StatementLine]:
+    """Refunds made in the month, with what they took back from the ISVs and from this store,
+    read from the ledger's reversing transactions (the exact figures, not a recomputation)."""
+    rows = db.session.execute(
+        select(
+            Refund.id.label("refund_id"),
+            Refund.created_at,
+            Refund.amount_minor.label("refund_minor"),
+            Refund.currency,
+            Refund.reason,
+            Order.number,
+            Order.status,
+            LedgerEntry.account,
+            LedgerEntry.party_id,
+            LedgerEntry.amount_minor.label("entry_minor"),
+        )
+        .join(Order, Order.id == Refund.order_id)
+        .join(LedgerTransaction, LedgerTransaction.refund_id == Refund.id)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            Refund.storefront_id == storefront.id,
+            Refund.created_at >= start,
+            Refund.created_at < end,
+        )
+        .order_by(Refund.created_at, Refund.id)
+    ).all()
+    refunds: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        refund = refunds.setdefault(row.refund_id, {"row": row, "isv": 0, "reseller": 0})
+        if row.account == Account.ISV_PAYABLE:
+            refund["isv"] += row.entry_minor
+        elif row.account == Account.RESELLER_PAYABLE and row.party_id == storefront.id:
+            refund["reseller"] += row.entry_minor
+    lines = []
+    for refund in refunds.values():
+        row, currency = refund["row"], refund["row"].currency
+        charged = Money(-row.refund_minor, currency)
+        wholesale = Money(-refund["isv"], currency)
+        lines.append(
+            StatementLine(
+                order_number=row.number,
+                paid_at=row.created_at,
+                status=row.status,
+                offer_name="",
+                plan_name=row.reason,
+                quantity=0,
+                charged=charged,
+                wholesale=wholesale,
+                margin=charged - wholesale,
+                commission=Money(-refund["reseller"], currency),
+                is_refund=True,
+            )
+        )
+    return lines
 
 
 def _totals(lines: Iterable[StatementLine]) -> dict[str, StatementTotal]:
@@ -218,6 +279,7 @@ def statement_csv(statement: Statement) -> str:
             "offer",
             "plan",
             "quantity",
+            "kind",
             "currency",
             "charged",
             "wholesale",
@@ -233,6 +295,7 @@ def statement_csv(statement: Statement) -> str:
             line.offer_name,
             line.plan_name,
             str(line.quantity),
+            "refund" if line.is_refund else "charge",
             line.charged.currency,
             f"{line.charged.to_decimal():f}",
             f"{line.wholesale.to_decimal():f}",
