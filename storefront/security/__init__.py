@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -62,6 +62,29 @@ def _add_headers(response: Response) -> Response:
     return response
 
 
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul_bytes() -> None:
+    """NUL is never valid text (PostgreSQL refuses it in any text column): a request carrying
+    one in its host, path, query, form or JSON gets 400 before any view or query runs."""
+    values: list[object] = [request.host, request.path, *request.args.values()]
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        values += request.form.values()
+    elif request.is_json:
+        values.append(request.get_json(silent=True))
+    if any(_contains_nul(value) for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_add_headers)

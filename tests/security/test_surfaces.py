@@ -90,3 +90,22 @@ def test_dashboards_and_console_pages_are_hardened(client: FlaskClient) -> None:
     dashboard = client.get("/reseller/", headers=reseller)
     assert dashboard.status_code == 200
     _hardened(dashboard)
+
+
+def test_nul_bytes_are_refused_before_any_query(client: FlaskClient) -> None:
+    """PostgreSQL cannot store NUL in text: such input is a 400, never a 500."""
+    store = factories.storefront(slug="nul")
+    db.session.commit()
+    host = {"Host": "nul.localhost"}
+    token = csrf_token(client, "/account/login", host)
+    form = client.post(
+        "/account/login",
+        data={"email": "a\x00b", "password": "x" * 12, "csrf_token": token},
+        headers=host,
+    )
+    assert form.status_code == 400
+    assert client.get("/offers/bad%00slug", headers=host).status_code == 400
+    assert client.get("/?q=%00", headers=host).status_code == 400
+    api = client.post("/stripe/webhook", json={"id": "evt\x00"}, headers=MARKETPLACE)
+    assert api.status_code == 400
+    assert store.slug == "nul"
