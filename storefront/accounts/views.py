@@ -26,6 +26,7 @@ from storefront.orders.history import (
 )
 from storefront.shop.rendering import render_storefront
 from storefront.shop.views import open_storefront
+from storefront.tenants import current_storefront
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -40,7 +41,12 @@ def _sign_in_rate() -> str:
 @bp.before_request
 def _open_storefront_only() -> None:
     """Accounts exist on an open storefront's host only: 404 on the marketplace host, the
-    "not open" page on a storefront that has not opted in."""
+    "not open" page on a storefront that has not opted in. Password resets also work on a
+    closed store: its reseller admins need them to open it."""
+    if request.endpoint in {"account.request_reset", "account.reset_password"}:
+        if current_storefront() is None:
+            abort(404)
+        return
     open_storefront()
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import Select, exists, false, select
 
 from storefront.accounts.models import Role, User
+from storefront.accounts.resets import issue_reset
 from storefront.accounts.services import AccountExists, create_user
 from storefront.audit.models import Surface
 from storefront.audit.services import record, snapshot
@@ -91,11 +93,14 @@ def _check_shares(commission_bp: int, override_bp: int) -> None:
         )
 
 
+SET_PASSWORD_HOURS = 72  # how long the first admin's set-password link works
+
+
 @dataclass(frozen=True)
 class NewStorefront:
     storefront: Storefront
     admin: User
-    temporary_password: str
+    set_password_token: str  # a single-use link's token: the admin chooses the password
 
 
 def create_storefront(
@@ -146,11 +151,17 @@ def create_storefront(
     )
     db.session.add(storefront)
     db.session.flush()
-    password = secrets.token_urlsafe(12)
+    # A password nobody knows; the admin sets their own through a single-use link.
+    unknown_password = secrets.token_urlsafe(32)
     try:
-        admin = create_user(admin_email, password, Role.RESELLER_ADMIN, storefront_id=storefront.id)
+        admin = create_user(
+            admin_email, unknown_password, Role.RESELLER_ADMIN, storefront_id=storefront.id
+        )
     except AccountExists as error:
         raise FieldError("admin_email", str(error)) from None
+    issued = issue_reset(admin.email, storefront.id, timedelta(hours=SET_PASSWORD_HOURS))
+    assert issued is not None  # the account was just created
+    _admin, token = issued
     record(
         actor=actor,
         surface=Surface.CONSOLE,
@@ -159,7 +170,7 @@ def create_storefront(
         after={**snapshot(storefront, STOREFRONT_FIELDS), "admin_email": admin.email},
         storefront_id=storefront.id,
     )
-    return NewStorefront(storefront, admin, password)
+    return NewStorefront(storefront, admin, token)
 
 
 def active_suspension(storefront_id: int) -> StorefrontSuspension | None:

@@ -4,7 +4,7 @@ operator's storefronts; other storefronts answer 404, operator pages 403."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
@@ -15,7 +15,9 @@ from storefront.extensions import db
 from storefront.mail import MailError, send_mail
 from storefront.operator import services
 from storefront.operator.models import StorefrontSuspension
+from storefront.operator.services import SET_PASSWORD_HOURS
 from storefront.operator.views import bp, console_actor, field_errors, require_platform_admin
+from storefront.orders.receipts import sender_for, storefront_url
 from storefront.tenants.models import Storefront, WhiteLabelOperator
 
 
@@ -64,7 +66,7 @@ def new_storefront() -> ResponseReturnValue:
         else:
             db.session.commit()
             _invite(created)
-            flash(f"{created.storefront.name} is created; its admin was sent a first password.")
+            flash(f"{created.storefront.name} is created; its admin got a link to set a password.")
             return redirect(url_for("operator.storefront", storefront_id=created.storefront.id))
     page = render_template("operator/storefront_new.html", errors=errors, form=form)
     return page, 400 if errors else 200
@@ -72,16 +74,18 @@ def new_storefront() -> ResponseReturnValue:
 
 def _invite(created: services.NewStorefront) -> None:
     """Mail the first admin its sign-in; a mail failure is shown, the store stays created."""
-    domain = current_app.config["MARKETPLACE_DOMAIN"]
+    store = created.storefront
+    link = storefront_url(store, "account.reset_password", token=created.set_password_token)
+    dashboard = storefront_url(store, "reseller.dashboard")
     try:
         send_mail(
             created.admin.email,
-            f"Your storefront {created.storefront.name}",
-            f"Your storefront is at http://{created.storefront.slug}.{domain}/\n"
-            f"Sign in at /reseller/ with {created.admin.email} and this first password:\n"
-            f"{created.temporary_password}\nChange it after signing in.\n",
+            f"Your storefront {store.name}",
+            f"Your storefront {store.name} is ready for you to set up.\n\n"
+            f"Choose your password here (the link works once, for {SET_PASSWORD_HOURS} hours):\n"
+            f"{link}\n\nThen sign in at {dashboard} with {created.admin.email}.\n",
             None,
-            sender=current_app.config.get("MAIL_DEFAULT_SENDER") or f"noreply@{domain}",
+            sender=sender_for(store),
         )
     except MailError:
         flash("The invitation mail could not be sent; create the admin's password another way.")

@@ -3,6 +3,11 @@ operator admins confined to their own storefronts, every change audited."""
 
 from __future__ import annotations
 
+import email
+import re
+from pathlib import Path
+
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -71,6 +76,48 @@ def test_create_storefront_with_its_first_admin(client: FlaskClient, people: Peo
     assert store.operator_id == people.operator.id and not store.is_opted_in
     assert store.commission_rate_bp == 2000 and store.currency == "EUR"
     assert db.session.scalars(select(AuditEntry.action)).all() == ["storefront.create"]
+
+
+def test_new_storefront_admin_sets_a_password_by_link_and_signs_in(
+    app: Flask, client: FlaskClient, people: People
+) -> None:
+    """No password travels by mail: the first admin chooses one through a single-use link on
+    the store's own host, which works while the store is still closed."""
+    sign_in(client, "ops@cloudwave.test")
+    data = {
+        "slug": "newco",
+        "name": "NewCo",
+        "admin_email": "owner@newco.test",
+        "currency": "EUR",
+        "language": "de",
+        "commission": "20",
+    }
+    assert post(client, "/operator/storefronts/new", data).status_code == 302
+    latest = sorted((Path(app.instance_path) / "outbox").glob("*.eml"))[-1]
+    body = email.message_from_bytes(latest.read_bytes()).get_payload(decode=True).decode()  # type: ignore[union-attr]
+    link = re.search(r"http://newco\.localhost(/account/password-reset/\S+)", body)
+    assert link, body
+    store_host = {"Host": "newco.localhost"}
+    page = client.get(link.group(1), headers=store_host)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page.text)
+    assert token
+    chosen = "my own first passphrase"
+    done = client.post(
+        link.group(1),
+        headers=store_host,
+        data={"password": chosen, "confirm_password": chosen, "csrf_token": token.group(1)},
+    )
+    assert done.status_code == 302
+    login = client.get("/reseller/login", headers=store_host).text
+    login_token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', login)
+    assert login_token
+    signed = client.post(
+        "/reseller/login",
+        headers=store_host,
+        data={"email": "owner@newco.test", "password": chosen, "csrf_token": login_token.group(1)},
+    )
+    assert signed.status_code == 302
 
 
 def test_suspended_store_is_not_open_until_resumed(client: FlaskClient, people: People) -> None:
