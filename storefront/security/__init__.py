@@ -41,7 +41,7 @@ def content_security_policy(nonce: str) -> str:
         "style-src": f"'self' 'nonce-{nonce}'",
         "img-src": "'self' data:",
         "font-src": "'self'",
-        "connect-src": f"'self' {stripe_js} {stripe_api}",
+        "connect-src": " ".join(dict.fromkeys(("'self'", stripe_js, stripe_api))),
         "frame-src": f"'self' {stripe_frames}",
         "form-action": "'self'",
         "object-src": "'none'",
