@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from storefront import (
         accounts,
+        api,
         audit,
         ledger,
         operator,
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     payments.init_app(app)
     reseller.init_app(app)
     vendor.init_app(app)
+    api.init_app(app)
 
     from storefront.cli import init_app as init_cli
 

@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOGIN": "30 per minute",  # sign-in attempts per client address
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute",  # per account and client address
     "RATELIMIT_CHECKOUT": "20 per minute",
+    "RATELIMIT_API": "600 per minute",  # per API token (per client address without one)
+    "API_MAX_BODY_BYTES": 64 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
     "THEMES_FOLDER": str(Path(__file__).resolve().parent.parent / "themes"),

@@ -1,6 +1,7 @@
 """Every model module, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from storefront.accounts import models as accounts_models
+from storefront.api import models as api_models
 from storefront.audit import models as audit_models
 from storefront.catalog import models as catalog_models
 from storefront.ledger import models as ledger_models
@@ -13,6 +14,7 @@ from storefront.vendor import models as vendor_models
 
 __all__ = [
     "accounts_models",
+    "api_models",
     "audit_models",
     "catalog_models",
     "ledger_models",

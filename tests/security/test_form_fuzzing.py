@@ -75,6 +75,11 @@ HOSTILE = st.one_of(
 )
 
 
+def _is_markup(value: str) -> bool:
+    """A value that would be live markup if echoed raw (a bare "<" is in every page anyway)."""
+    return len(value) >= 6 and re.search(r"<[a-zA-Z/!][^<>]*>|<[a-zA-Z]+\s", value) is not None
+
+
 def _fuzz(client: FlaskClient, pages: list[str], headers: dict[str, str], value: str) -> None:
     for page in pages:
         for action, fields in forms_of(client, page, headers):
@@ -82,7 +87,7 @@ def _fuzz(client: FlaskClient, pages: list[str], headers: dict[str, str], value:
             data["csrf_token"] = token(client, page, headers)
             response = client.post(action, data=data, headers=headers)
             assert response.status_code < 500, (action, value, response.status_code)
-            if "<" in value and response.mimetype == "text/html":
+            if _is_markup(value) and response.mimetype == "text/html":
                 assert value not in response.get_data(as_text=True), (action, value)
 
 
