@@ -25,27 +25,10 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if value else value
 
 
-class SignupForm(FlaskForm):
-    """A buyer's new account on one storefront."""
+class ChoosePasswordForm(FlaskForm):
+    """A new password, typed twice (sign-up, reset, invitation); the policy itself is checked
+    by the account services."""
 
-    name = StringField(
-        lazy_gettext("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)]
-    )
-    # Syntax only, no DNS look-up; .test is accepted (private installations, demos), names
-    # that can never receive mail (.invalid, .localhost, .onion) are not.
-    email = EmailField(
-        lazy_gettext("E-mail"),
-        filters=[_strip],
-        validators=[
-            DataRequired(),
-            Length(max=254),
-            Email(
-                message=lazy_gettext("Enter an e-mail address like name@example.com."),
-                check_deliverability=False,
-                test_environment=True,
-            ),
-        ],
-    )
     password = PasswordField(
         lazy_gettext("Password"),
         validators=[
@@ -66,26 +49,36 @@ class SignupForm(FlaskForm):
     )
 
 
+class SignupForm(ChoosePasswordForm):
+    """A buyer's new account on one storefront."""
+
+    name = StringField(
+        lazy_gettext("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)]
+    )
+    # Syntax only, no DNS look-up; .test is accepted (private installations, demos), names
+    # that can never receive mail (.invalid, .localhost, .onion) are not.
+    email = EmailField(
+        lazy_gettext("E-mail"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(
+                message=lazy_gettext("Enter an e-mail address like name@example.com."),
+                check_deliverability=False,
+                test_environment=True,
+            ),
+        ],
+    )
+
+
 class ResetRequestForm(FlaskForm):
     email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        lazy_gettext("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
-                message=lazy_gettext("Use %(min)d to %(max)d characters."),
-            ),
-        ],
-    )
-    confirm_password = PasswordField(
-        lazy_gettext("Repeat the password"),
-        validators=[
-            DataRequired(),
-            EqualTo("password", message=lazy_gettext("The two passwords are not the same.")),
-        ],
-    )
+class NewPasswordForm(ChoosePasswordForm):
+    """The password reset's form: the same two fields, the first labelled as new."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.password.label.text = str(lazy_gettext("New password"))

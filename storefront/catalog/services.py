@@ -363,17 +363,40 @@ def submit_offer(actor: User, offer_id: int) -> Offer:
     problems = margin_problems(offer)
     if problems:
         raise OfferFieldError("submit", " ".join(problems))
-    before = snapshot(offer, ("status",))
-    offer.status = OfferStatus.SUBMITTED
-    offer.submitted_at = utcnow()
+    return _decide(
+        offer,
+        actor,
+        Surface.VENDOR,
+        "offer.submit",
+        OfferStatus.SUBMITTED,
+        submitted_at=utcnow(),
+    )
+
+
+_DECISION_FIELDS = ("status", "rejection_reason")
+
+
+def _decide(
+    offer: Offer,
+    actor: User,
+    surface: Surface,
+    action: str,
+    status: OfferStatus,
+    **changes: Any,
+) -> Offer:
+    """Move an offer to `status` (with any other field changes), audited before and after."""
+    before = snapshot(offer, _DECISION_FIELDS)
+    offer.status = status
+    for name, value in changes.items():
+        setattr(offer, name, value)
     db.session.flush()
     record(
         actor=actor,
-        surface=Surface.VENDOR,
-        action="offer.submit",
+        surface=surface,
+        action=action,
         target=offer,
         before=before,
-        after=snapshot(offer, ("status",)),
+        after=snapshot(offer, _DECISION_FIELDS),
     )
     return offer
 
@@ -394,20 +417,15 @@ def approve_offer(actor: User, offer_id: int) -> Offer:
     problems = margin_problems(offer)
     if problems:
         raise OfferFieldError("decision", "Cannot approve: " + " ".join(problems))
-    before = snapshot(offer, ("status", "rejection_reason"))
-    offer.status = OfferStatus.APPROVED
-    offer.approved_at = utcnow()
-    offer.rejection_reason = ""
-    db.session.flush()
-    record(
-        actor=actor,
-        surface=Surface.CONSOLE,
-        action="offer.approve",
-        target=offer,
-        before=before,
-        after=snapshot(offer, ("status", "rejection_reason")),
+    return _decide(
+        offer,
+        actor,
+        Surface.CONSOLE,
+        "offer.approve",
+        OfferStatus.APPROVED,
+        approved_at=utcnow(),
+        rejection_reason="",
     )
-    return offer
 
 
 def reject_offer(actor: User, offer_id: int, reason: str) -> Offer:
@@ -416,19 +434,14 @@ def reject_offer(actor: User, offer_id: int, reason: str) -> Offer:
         raise OfferFieldError("reason", f"{offer.name} is {offer.status.value}, not submitted.")
     if not reason.strip():
         raise OfferFieldError("reason", "Say why: the ISV sees the reason.")
-    before = snapshot(offer, ("status", "rejection_reason"))
-    offer.status = OfferStatus.REJECTED
-    offer.rejection_reason = reason.strip()
-    db.session.flush()
-    record(
-        actor=actor,
-        surface=Surface.CONSOLE,
-        action="offer.reject",
-        target=offer,
-        before=before,
-        after=snapshot(offer, ("status", "rejection_reason")),
+    return _decide(
+        offer,
+        actor,
+        Surface.CONSOLE,
+        "offer.reject",
+        OfferStatus.REJECTED,
+        rejection_reason=reason.strip(),
     )
-    return offer
 
 
 def retire_offer(actor: User, offer_id: int) -> Offer:
@@ -436,18 +449,7 @@ def retire_offer(actor: User, offer_id: int) -> Offer:
     offer = _console_offer(actor, offer_id)
     if offer.status != OfferStatus.APPROVED:
         raise OfferFieldError("decision", f"{offer.name} is {offer.status.value}, not on sale.")
-    before = snapshot(offer, ("status",))
-    offer.status = OfferStatus.RETIRED
-    db.session.flush()
-    record(
-        actor=actor,
-        surface=Surface.CONSOLE,
-        action="offer.retire",
-        target=offer,
-        before=before,
-        after=snapshot(offer, ("status",)),
-    )
-    return offer
+    return _decide(offer, actor, Surface.CONSOLE, "offer.retire", OfferStatus.RETIRED)
 
 
 def _pending(actor: User, revision_id: int) -> OfferRevision:

@@ -7,15 +7,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
-    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
-from storefront.accounts.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from storefront.accounts.forms import ChoosePasswordForm
 
 
 class ActionForm(FlaskForm):
@@ -81,23 +80,5 @@ class InviteForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(ChoosePasswordForm):
     name = StringField(lazy_gettext("Your name"), validators=[DataRequired(), Length(max=120)])
-    password = PasswordField(
-        lazy_gettext("Password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
-                message=lazy_gettext("Use %(min)d to %(max)d characters."),
-            ),
-        ],
-    )
-    confirm_password = PasswordField(
-        lazy_gettext("Repeat the password"),
-        validators=[
-            DataRequired(),
-            EqualTo("password", message=lazy_gettext("The two passwords are not the same.")),
-        ],
-    )
