@@ -17,9 +17,9 @@ from storefront.accounts.throttle import sign_in_limits
 from storefront.accounts.views import bp
 from storefront.extensions import db
 from storefront.mail import send_mail
-from storefront.orders.receipts import sender_for, storefront_url
 from storefront.shop.rendering import render_storefront
 from storefront.tenants import current_storefront
+from storefront.tenants.links import sender_for, storefront_url
 from storefront.tenants.models import Storefront
 
 

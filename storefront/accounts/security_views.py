@@ -42,6 +42,7 @@ from storefront.accounts.totp import provisioning_uri
 from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.tenants import current_storefront
+from storefront.tenants.links import marketplace_url, sender_address
 
 bp = Blueprint("security", __name__, url_prefix="/security")
 
@@ -168,7 +169,7 @@ def request_staff_reset() -> ResponseReturnValue:
                 f"Choose a new password here (the link works once, for {hours} hours):\n"
                 f"{link}\n\nIf it was not you, ignore this message: nothing changes.",
                 None,
-                sender=marketplace_sender(),
+                sender=sender_address(),
             )
         flash("If an account exists for this e-mail, we sent it a link.")
         return redirect(url_for("security.request_staff_reset"))
@@ -193,24 +194,6 @@ def reset_staff_password(token: str) -> ResponseReturnValue:
             return redirect(url_for("shop.index"))
     page = render_template("security/reset.html", form=form)
     return page, 400 if form.errors else 200
-
-
-def marketplace_url(endpoint: str, **values: str) -> str:
-    """An absolute URL on the marketplace's configured domain, never the request's Host."""
-    config = current_app.config
-    host = str(config["MARKETPLACE_DOMAIN"])
-    if config.get("PUBLIC_PORT"):
-        host = f"{host}:{config['PUBLIC_PORT']}"
-    adapter = current_app.url_map.bind(
-        host, script_name=config["APPLICATION_ROOT"], url_scheme=config["PREFERRED_URL_SCHEME"]
-    )
-    url: str = adapter.build(endpoint, values, force_external=True)
-    return url
-
-
-def marketplace_sender() -> str:
-    configured = current_app.config.get("MAIL_DEFAULT_SENDER")
-    return str(configured or f"noreply@{current_app.config['MARKETPLACE_DOMAIN']}")
 
 
 def _require_second_factor() -> ResponseReturnValue | None:

@@ -348,12 +348,21 @@ def margin_problems(offer: Offer) -> list[str]:
     for plan in offer.plans:
         if not plan.prices:
             problems.append(f"Plan {plan.name} has no price.")
-        for price in plan.prices:
-            wholesale = Money(price.wholesale_minor, price.currency)
-            retail = Money(price.recommended_retail_minor, price.currency)
-            if not passes_margin(wholesale.amount, retail.amount):
-                problems.append(f"Plan {plan.name}: {MarginError(wholesale, retail)}")
+        problems += [
+            problem
+            for price in plan.prices
+            if (problem := _price_problem(plan.name, price)) is not None
+        ]
     return problems
+
+
+def _price_problem(plan_name: str, price: PlanPrice | OfferRevisionPrice) -> str | None:
+    """Why a (current or proposed) plan price fails the margin rule, naming the floor."""
+    wholesale = Money(price.wholesale_minor, price.currency)
+    retail = Money(price.recommended_retail_minor, price.currency)
+    if passes_margin(wholesale.amount, retail.amount):
+        return None
+    return f"Plan {plan_name}: {MarginError(wholesale, retail)}"
 
 
 def submit_offer(actor: User, offer_id: int) -> Offer:
@@ -463,13 +472,11 @@ def _pending(actor: User, revision_id: int) -> OfferRevision:
 
 
 def revision_problems(revision: OfferRevision) -> list[str]:
-    problems = []
-    for price in revision.prices:
-        wholesale = Money(price.wholesale_minor, price.currency)
-        retail = Money(price.recommended_retail_minor, price.currency)
-        if not passes_margin(wholesale.amount, retail.amount):
-            problems.append(f"Plan {price.plan.name}: {MarginError(wholesale, retail)}")
-    return problems
+    return [
+        problem
+        for price in revision.prices
+        if (problem := _price_problem(price.plan.name, price)) is not None
+    ]
 
 
 def approve_revision(actor: User, revision_id: int) -> OfferRevision:

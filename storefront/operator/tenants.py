@@ -17,7 +17,7 @@ from storefront.operator import services
 from storefront.operator.models import StorefrontSuspension
 from storefront.operator.services import SET_PASSWORD_HOURS
 from storefront.operator.views import bp, console_actor, field_errors, require_platform_admin
-from storefront.orders.receipts import sender_for, storefront_url
+from storefront.tenants.links import sender_for, storefront_url
 from storefront.tenants.models import Storefront, WhiteLabelOperator
 
 

@@ -9,24 +9,17 @@ host of the request that happens to be running.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 
-from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.orders.history import order_lines
 from storefront.orders.models import Order
 from storefront.shop.rendering import storefront_theme
-from storefront.tenants.branding import InvalidBranding, validate_colour
-from storefront.tenants.models import Storefront, StorefrontDomain
-from storefront.tenants.scope import tenant_scope
-
-# The defaults `css_custom_properties` falls back to for a colour that fails validation.
-_DEFAULT_PRIMARY = "#1f4fd1"
-_DEFAULT_ACCENT = "#f59e0b"
+from storefront.tenants.branding import brand_colours
+from storefront.tenants.links import one_line, sender_for, storefront_url
+from storefront.tenants.models import Storefront
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +33,8 @@ class MailBranding:
 
     @classmethod
     def of(cls, storefront: Storefront) -> MailBranding:
-        return cls(
-            name=_one_line(storefront.name),
-            primary_color=_colour_or(storefront.primary_color, _DEFAULT_PRIMARY),
-            accent_color=_colour_or(storefront.accent_color, _DEFAULT_ACCENT),
-        )
+        primary, accent = brand_colours(storefront)
+        return cls(name=one_line(storefront.name), primary_color=primary, accent_color=accent)
 
 
 def send_receipt(order: Order, storefront: Storefront) -> None:
@@ -76,56 +66,6 @@ def send_receipt(order: Order, storefront: Storefront) -> None:
         subject,
         text,
         html,
-        sender=formataddr((branding.name, _sender_address())),
+        sender=sender_for(storefront),
         reply_to=storefront.support_email or None,
     )
-
-
-def storefront_url(storefront: Storefront, endpoint: str, **values: str) -> str:
-    """An absolute URL on the storefront's own host: its first verified custom domain, else
-    `<slug>.<MARKETPLACE_DOMAIN>`."""
-    config = current_app.config
-    adapter = current_app.url_map.bind(
-        storefront_host(storefront),
-        script_name=config["APPLICATION_ROOT"],
-        url_scheme=config["PREFERRED_URL_SCHEME"],
-    )
-    url: str = adapter.build(endpoint, values, force_external=True)
-    return url
-
-
-def storefront_host(storefront: Storefront) -> str:
-    with tenant_scope(storefront.id):
-        custom = db.session.scalar(
-            select(StorefrontDomain.hostname)
-            .where(StorefrontDomain.verified_at.is_not(None))
-            .order_by(StorefrontDomain.verified_at, StorefrontDomain.id)
-            .limit(1)
-        )
-    host = custom or f"{storefront.slug}.{current_app.config['MARKETPLACE_DOMAIN']}"
-    port = current_app.config.get("PUBLIC_PORT")  # only where stores are not on 80/443
-    return f"{host}:{port}" if port else host
-
-
-def sender_for(storefront: Storefront) -> str:
-    """The From of mail sent on behalf of a storefront: its name, the marketplace's address."""
-    return formataddr((_one_line(storefront.name), _sender_address()))
-
-
-def _sender_address() -> str:
-    configured = current_app.config.get("MAIL_DEFAULT_SENDER")
-    if configured:
-        return parseaddr(configured)[1]
-    return f"noreply@{current_app.config['MARKETPLACE_DOMAIN']}"
-
-
-def _colour_or(value: str, default: str) -> str:
-    try:
-        return validate_colour(value)
-    except InvalidBranding:
-        return default
-
-
-def _one_line(value: str) -> str:
-    """A header-safe display name: no line breaks or runs of whitespace."""
-    return " ".join(value.split())

@@ -16,7 +16,6 @@ from storefront.accounts.throttle import sign_in_limits
 from storefront.catalog.listings import CatalogFilter, facet_counts, listed_offers
 from storefront.extensions import db
 from storefront.i18n import LANGUAGE_NAMES
-from storefront.orders.receipts import sender_for, storefront_url
 from storefront.reseller import team, txt_resolver
 from storefront.reseller.branding import (
     BrandingChoices,
@@ -54,6 +53,7 @@ from storefront.tenants.domains import (
     verification_name,
     verify_domain,
 )
+from storefront.tenants.links import sender_for, storefront_url
 from storefront.tenants.logos import LogoLimits
 from storefront.tenants.models import Storefront
 

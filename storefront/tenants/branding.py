@@ -173,11 +173,22 @@ def available_languages(translation_directories: str) -> list[str]:
     return sorted(languages)
 
 
+DEFAULT_PRIMARY = "#1f4fd1"
+DEFAULT_ACCENT = "#f59e0b"
+
+
+def brand_colours(storefront: Storefront) -> tuple[str, str]:
+    """The storefront's primary and accent colours, re-validated so a bad row falls back to
+    the defaults instead of reaching a page or an e-mail."""
+    return (
+        _or_default(storefront.primary_color, DEFAULT_PRIMARY),
+        _or_default(storefront.accent_color, DEFAULT_ACCENT),
+    )
+
+
 def css_custom_properties(storefront: Storefront) -> Markup:
-    """The storefront's colours as a `:root` rule; values re-validated so a bad row
-    falls back to the defaults instead of reaching the page."""
-    primary = _or_default(storefront.primary_color, "#1f4fd1")
-    accent = _or_default(storefront.accent_color, "#f59e0b")
+    """The storefront's colours as a `:root` rule (validated tokens only)."""
+    primary, accent = brand_colours(storefront)
     return Markup(  # noqa: S704 - both values are validated #rrggbb
         f":root{{--brand-primary:{primary};--brand-accent:{accent};}}"
     )
