@@ -50,5 +50,8 @@ def two_factor_code_command(email: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.jobs import init_app as init_jobs
+
+    init_jobs(app)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(two_factor_code_command)

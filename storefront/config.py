@@ -37,7 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_WEBHOOK_SECRET": "whsec_storefront_development",
     # Frames Stripe.js opens (3-D Secure, card fields); empty: the Stripe.js origin only.
     "STRIPE_FRAME_ORIGINS": (),
-    "REDIS_URL": None,
+    "REDIS_URL": None,  # set: rate limits, cache and the RQ job queue live in Redis
+    "JOBS_QUEUE": "storefront",
     "RATELIMIT_LOGIN": "30 per minute",  # sign-in attempts per client address
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute",  # per account and client address
     "RATELIMIT_CHECKOUT": "20 per minute",
@@ -83,6 +84,7 @@ ENVIRONMENT_KEYS = (
     "STRIPE_JS_URL",
     "STRIPE_WEBHOOK_SECRET",
     "REDIS_URL",
+    "JOBS_QUEUE",
     "PROXY_COUNT",
     "DATABASE_ROW_SECURITY",
     "MAIL_BACKEND",
