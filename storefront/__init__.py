@@ -43,10 +43,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         ledger,
         operator,
+        outbound,
         payments,
         reseller,
         security,
         shop,
+        subscriptions,
         tenants,
         themes,
         vendor,
@@ -67,6 +69,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     reseller.init_app(app)
     vendor.init_app(app)
     api.init_app(app)
+    outbound.init_app(app)
+    subscriptions.init_app(app)
 
     from storefront.cli import init_app as init_cli
 

@@ -70,6 +70,21 @@ DEFAULTS: dict[str, Any] = {
     "LOGO_MAX_DIMENSION": 2000,
     "INVITATION_TTL_HOURS": 72,
     "PLATFORM_CURRENCIES": ("USD", "EUR", "JPY"),
+    # Outgoing webhooks: seconds to wait before each retry (then the delivery fails for
+    # good), the timeout of a send by a job or `flask deliver` and of one sent inline after a
+    # web response (no Redis), and how much of a receiver's answer the delivery log keeps.
+    "OUTBOUND_RETRY_SCHEDULE": (60, 300, 1800, 7200, 43200),
+    "OUTBOUND_TIMEOUT": 10,
+    "OUTBOUND_INLINE_TIMEOUT": 3,
+    "OUTBOUND_RESPONSE_EXCERPT": 1000,
+    "OUTBOUND_KEEP_DAYS": 30,  # `flask deliver` forgets finished deliveries after this
+    # Subscriptions: a failed renewal is retried this many days after the first failure, then
+    # the subscription is suspended and, RENEWAL_GRACE_DAYS later, cancelled. Price changes
+    # reach existing subscribers from the first renewal PRICE_NOTICE_DAYS after the notice.
+    "RENEWAL_RETRY_DAYS": (1, 3, 7),
+    "RENEWAL_GRACE_DAYS": 14,
+    "RENEWAL_BATCH_SIZE": 500,
+    "PRICE_NOTICE_DAYS": 30,
 }
 
 # Environment variables read as settings; everything else stays in code or instance/config.py.

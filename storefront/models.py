@@ -7,8 +7,10 @@ from storefront.catalog import models as catalog_models
 from storefront.ledger import models as ledger_models
 from storefront.operator import models as operator_models
 from storefront.orders import models as orders_models
+from storefront.outbound import models as outbound_models
 from storefront.payments import models as payments_models
 from storefront.reseller import models as reseller_models
+from storefront.subscriptions import models as subscriptions_models
 from storefront.tenants import models as tenants_models
 from storefront.vendor import models as vendor_models
 
@@ -20,8 +22,10 @@ __all__ = [
     "ledger_models",
     "operator_models",
     "orders_models",
+    "outbound_models",
     "payments_models",
     "reseller_models",
+    "subscriptions_models",
     "tenants_models",
     "vendor_models",
 ]

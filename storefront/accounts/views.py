@@ -26,6 +26,7 @@ from storefront.orders.history import (
 )
 from storefront.shop.rendering import render_storefront
 from storefront.shop.views import open_storefront
+from storefront.subscriptions.licenses import keys_for_order
 from storefront.tenants import current_storefront
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -158,6 +159,7 @@ def order(number: str) -> ResponseReturnValue:
         lines=order_lines(found),
         refunds=order_refunds(found),
         status_labels=ORDER_STATUS_LABELS,
+        license_keys=keys_for_order(found),
     )
 
 

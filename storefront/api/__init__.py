@@ -42,8 +42,13 @@ def rate_limit_key() -> str:
 def _refuse_large_bodies() -> None:
     limit = int(current_app.config["API_MAX_BODY_BYTES"])
     request.max_content_length = limit
+    too_large = ApiError(413, "body_too_large", f"Request bodies are limited to {limit} bytes.")
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "body_too_large", f"Request bodies are limited to {limit} bytes.")
+        raise too_large
+    # A body sent without Content-Length (chunked) may have been read already, under the app's
+    # larger MAX_CONTENT_LENGTH, by an app-wide check: measure what actually arrived.
+    if len(request.get_data(cache=True)) > limit:
+        raise too_large
 
 
 def _authenticate() -> None:
@@ -100,6 +105,22 @@ def _conditional(response: Response) -> Response:
     return response
 
 
+def _routing_error() -> Response | None:
+    """Unknown paths and methods under /api/v1 match no API route, so neither the API's hooks
+    nor its error handlers see them: answer them here as API errors (404, 405 with Allow),
+    before the app's HTML error pages would."""
+    from storefront.api.blueprint import PREFIX
+
+    error = request.routing_exception
+    if (
+        isinstance(error, HTTPException)
+        and error.code in (404, 405)
+        and (request.path == PREFIX or request.path.startswith(PREFIX + "/"))
+    ):
+        return http_error_response(error)
+    return None
+
+
 def _configure(bp: Blueprint) -> None:
     """Hooks, error handlers and the rate limit, set once on the module-level blueprint
     (tests build many apps from it)."""
@@ -119,11 +140,21 @@ def _configure(bp: Blueprint) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from storefront.api import catalog_views, cli, docs, order_views, store_views  # noqa: F401
+    from storefront.api import (  # noqa: F401
+        catalog_views,
+        cli,
+        docs,
+        ledger_views,
+        order_views,
+        store_views,
+        subscription_views,
+        webhook_views,
+    )
     from storefront.api.blueprint import bp
 
     if not getattr(bp, "api_configured", False):
         _configure(bp)
     app.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    app.before_request(_routing_error)
     cli.init_app(app)

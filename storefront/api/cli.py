@@ -1,4 +1,4 @@
-"""`flask api-token create|revoke`: tokens for integrators until the dashboards offer them."""
+"""`flask api-token create|revoke`: tokens from the command line (the dashboards have pages too)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storefront.api.errors import invalid
-from storefront.api.registry import Param
+from storefront.api.registry import MAX_ID, Param
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -70,18 +70,34 @@ def datetime_arg(name: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def encode_cursor(label: str, created: datetime, row_id: int) -> str:
+    """A position in a list ordered by (created, id): what `label` says, this row."""
+    position = json.dumps([label, created.isoformat(), row_id])
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def cursor_arg() -> tuple[str, tuple[datetime, int]] | None:
+    """The `cursor` argument as (label, (created, id)); 422 for anything else."""
+    raw = request.args.get("cursor")
+    if raw is None:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        label, created, row_id = decoded
+        if not isinstance(label, str) or not isinstance(row_id, int) or not 0 < row_id <= MAX_ID:
+            raise TypeError(decoded)
+        return label, (datetime.fromisoformat(created), row_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise invalid("cursor", "Not a cursor this API gave out.") from None
+
+
 def page_request() -> PageRequest:
     limit = integer_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     sort = choice_arg("sort", SORTS, SORTS[0]) or SORTS[0]
-    raw = request.args.get("cursor")
+    cursor = cursor_arg()
     after = None
-    if raw is not None:
-        try:
-            decoded = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
-            cursor_sort, created, row_id = decoded
-            after = (datetime.fromisoformat(created), int(row_id))
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise invalid("cursor", "Not a cursor this API gave out.") from None
+    if cursor is not None:
+        cursor_sort, after = cursor
         if cursor_sort != sort:
             raise invalid("cursor", "The cursor belongs to another sort order.")
     return PageRequest(limit, sort, after)
@@ -113,6 +129,5 @@ def page_body(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        position = json.dumps([page.sort, last.created_at.isoformat(), last.id])
-        next_cursor = base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+        next_cursor = encode_cursor(page.sort, last.created_at, last.id)
     return {"items": items[: page.limit], "next_cursor": next_cursor}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.catalog.models import ApplicationType, BillingTerm, OfferCategory, OfferStatus
-from storefront.ledger.models import Account
+from storefront.ledger.models import Account, TransactionKind
+from storefront.ledger.statements import PAYABLES
 from storefront.orders.models import OrderStatus
+from storefront.subscriptions.models import SubscriptionStatus
 
 
 def _object(properties: dict[str, Any], nullable: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -147,3 +149,96 @@ REFUND = _object(
 
 BALANCE = _object({"account": _enum(Account), "party_id": INTEGER, "balance": MONEY}, ("party_id",))
 BALANCES = _object({"items": {"type": "array", "items": BALANCE}})
+
+STATEMENT_LINE = _object(
+    {
+        "transaction_id": INTEGER,
+        "entry_id": INTEGER,
+        "created_at": DATETIME,
+        "kind": _enum(TransactionKind),
+        "memo": STRING,
+        "amount": MONEY,
+        "balance": MONEY,
+    }
+)
+STATEMENT = _object(
+    {
+        "party": _object(
+            {
+                "account": {"type": "string", "enum": [account.value for account in PAYABLES]},
+                "party_id": INTEGER,
+                "currency": STRING,
+            }
+        ),
+        "month": STRING,
+        "start": DATETIME,
+        "end": DATETIME,
+        "opening": MONEY,
+        "closing": MONEY,
+        "line_count": INTEGER,
+        "payouts": {"type": "array", "items": _object({"period": STRING, "amount": MONEY})},
+        "items": {"type": "array", "items": STATEMENT_LINE},
+        "next_cursor": STRING,
+    },
+    nullable=("next_cursor",),
+)
+
+SUBSCRIPTION = _object(
+    {
+        "id": INTEGER,
+        "storefront": STRING,
+        "order_id": INTEGER,
+        "offer_id": INTEGER,
+        "plan_id": INTEGER,
+        "isv_id": INTEGER,
+        "offer_name": STRING,
+        "plan_name": STRING,
+        "term": _enum(BillingTerm),
+        "quantity": INTEGER,
+        "status": _enum(SubscriptionStatus),
+        "unit_price": MONEY,
+        "unit_wholesale": MONEY,
+        "renewal_amount": MONEY,
+        "pending_renewal_amount": MONEY,
+        "started_at": DATETIME,
+        "current_period_start": DATETIME,
+        "current_period_end": DATETIME,
+        "cancel_at_period_end": {"type": "boolean"},
+        "ended_at": DATETIME,
+        "end_reason": STRING,
+        "buyer": _object({"name": STRING, "email": STRING, "country": STRING}),
+        "created_at": DATETIME,
+    },
+    nullable=("pending_renewal_amount", "ended_at", "buyer"),
+)
+SUBSCRIPTION_PAGE = page_of(SUBSCRIPTION)
+
+RATE = {"type": "number", "minimum": 0, "maximum": 1}
+SUBSCRIPTION_FIGURES = {
+    "storefront": STRING,
+    "currency": STRING,
+    "subscriptions": INTEGER,
+    "active": INTEGER,
+    "churned": INTEGER,
+    "renewals_due": INTEGER,
+    "renewals_paid": INTEGER,
+    "renewal_rate": RATE,
+    "churn": RATE,
+    "lifetime_value": MONEY,
+    "reseller_lifetime_value": MONEY,
+}
+SUBSCRIPTION_METRICS = _object(
+    {
+        "items": {
+            "type": "array",
+            "items": _object(
+                {**SUBSCRIPTION_FIGURES, "offer_id": INTEGER, "offer_name": STRING},
+                nullable=("renewal_rate", "churn"),
+            ),
+        },
+        "totals": {
+            "type": "array",
+            "items": _object(SUBSCRIPTION_FIGURES, nullable=("renewal_rate", "churn")),
+        },
+    }
+)

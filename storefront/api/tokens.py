@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from storefront.accounts.models import Role, User
 from storefront.api.models import ApiToken, PrincipalKind, TokenScope
@@ -23,6 +23,10 @@ TOKEN_PREFIX = "sft_"  # noqa: S105 - marks our tokens in secret scanners, not a
 
 class TokenError(DomainError):
     """A token that cannot be issued or revoked as asked."""
+
+
+class TokenNotFound(TokenError):
+    """No such token, or another principal's: the two look the same."""
 
 
 def token_hash(token: str) -> str:
@@ -98,7 +102,7 @@ def issue_token(
 def revoke_token(token_id: int, actor: User | None, surface: Surface) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None:
-        raise TokenError(f"no API token {token_id}")
+        raise TokenNotFound(f"no API token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
@@ -107,9 +111,45 @@ def revoke_token(token_id: int, actor: User | None, surface: Surface) -> ApiToke
             surface=surface,
             action="api_token.revoke",
             target=token,
-            after={"revoked_at": token.revoked_at},
+            after={"name": token.name, "revoked_at": token.revoked_at},
+            storefront_id=(
+                token.principal_id if token.principal == PrincipalKind.STOREFRONT else None
+            ),
         )
     return token
+
+
+def principal_tokens(principal: PrincipalKind, principal_id: int | None) -> list[ApiToken]:
+    """Every token of one principal, revoked ones too, newest first (for its token page)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(_owned_by(principal, principal_id))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_principal_token(
+    principal: PrincipalKind,
+    principal_id: int | None,
+    token_id: int,
+    actor: User,
+    surface: Surface,
+) -> ApiToken:
+    """Revoke one of the principal's own tokens; any other token id is TokenNotFound."""
+    owned = db.session.scalar(
+        select(ApiToken.id).where(ApiToken.id == token_id, _owned_by(principal, principal_id))
+    )
+    if owned is None:
+        raise TokenNotFound(f"no API token {token_id}")
+    return revoke_token(owned, actor, surface)
+
+
+def _owned_by(principal: PrincipalKind, principal_id: int | None) -> ColumnElement[bool]:
+    if principal_id is None:
+        return and_(ApiToken.principal == principal, ApiToken.principal_id.is_(None))
+    return and_(ApiToken.principal == principal, ApiToken.principal_id == principal_id)
 
 
 def find_token(secret: str) -> ApiToken | None:

@@ -178,12 +178,14 @@ def _offer(row: Any, plans: list[ListedPlan]) -> ListedOffer:
     )
 
 
-def listed_offers(storefront: Storefront) -> list[ListedOffer]:
-    """Every offer on sale on the storefront, by name, each with its plans on sale."""
+def listed_offers(storefront: Storefront, descriptions: bool = False) -> list[ListedOffer]:
+    """Every offer on sale on the storefront, by name, each with its plans on sale (and its
+    description when asked: the shop's cache keeps whole offers)."""
     if not storefront.is_opted_in:
         return []
+    extra = (Offer.description.label("description"),) if descriptions else ()
     with tenant_scope(storefront.id):
-        rows = db.session.execute(_listed_rows(storefront)).all()
+        rows = db.session.execute(_listed_rows(storefront, *extra)).all()
     return _group(rows, storefront.currency)
 
 

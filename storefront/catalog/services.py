@@ -30,6 +30,7 @@ from storefront.catalog.models import (
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.money import CurrencyError, Money
+from storefront.outbound import notifications as webhooks
 from storefront.pricing.margin import MarginError, check_margin, passes_margin
 from storefront.tenants.models import Storefront
 from storefront.tenants.scope import tenant_scope
@@ -407,6 +408,7 @@ def _decide(
         before=before,
         after=snapshot(offer, _DECISION_FIELDS),
     )
+    webhooks.offer_decided(offer, action)  # offer.approved/rejected/retired to the ISV
     return offer
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from storefront.errors import DomainError
 from storefront.extensions import db
@@ -46,8 +46,11 @@ class Period:
         if match is None:
             raise PeriodError("Enter a month like 2026-11.")
         year, month = int(match.group(1)), int(match.group(2))
-        start = datetime(year, month, 1, tzinfo=UTC)
-        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        try:
+            start = datetime(year, month, 1, tzinfo=UTC)
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        except ValueError:  # year 0, or a month that ends after 9999
+            raise PeriodError("Enter a month like 2026-11.") from None
         return cls(start, end, label.strip())
 
     @classmethod
@@ -75,6 +78,7 @@ class StatementLine:
     memo: str
     amount: Money  # owed to the party: + it earned, - it gave back or was paid
     balance: Money  # owed to the party after this line
+    entry_id: int = 0  # with created_at, the line's place in the statement's order
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ def _lines_query(party: Party, period: Period) -> Select[*tuple[Any, ...]]:
             LedgerTransaction.memo,
             LedgerEntry.amount_minor,
             func.sum(LedgerEntry.amount_minor).over(order_by=order).label("running"),
+            LedgerEntry.id.label("entry_id"),
         )
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
@@ -148,16 +153,42 @@ def _line(party: Party, opening_minor: int, row: Any) -> StatementLine:
         memo=row[3],
         amount=Money(-int(row[4]), party.currency),
         balance=Money(-(opening_minor + int(row[5])), party.currency),
+        entry_id=row[6],
     )
 
 
 def statement(party: Party, period: Period, page: int = 1) -> Statement:
     """One page of a party's statement; amounts are what the platform owes the party."""
-    opening, closing, count = _totals(party, period)
     page = max(1, page)
-    rows = db.session.execute(
-        _lines_query(party, period).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    query = _lines_query(party, period).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return _statement(party, period, query, page)
+
+
+def statement_after(
+    party: Party, period: Period, after: tuple[datetime, int] | None, limit: int
+) -> Statement:
+    """The statement with the `limit` lines that follow the line at `after` (its `created_at`
+    and `entry_id`; None: from the first line): the API's cursor pages, which never skip or
+    repeat a line when lines are added between two requests, as offset pages could."""
+    lines = _lines_query(party, period).order_by(None).subquery()
+    query = select(*lines.c)
+    if after is not None:
+        moment, entry_id = after
+        query = query.where(
+            or_(
+                lines.c.created_at > moment,
+                and_(lines.c.created_at == moment, lines.c.entry_id > entry_id),
+            )
+        )
+    query = query.order_by(lines.c.created_at, lines.c.entry_id).limit(limit)
+    return _statement(party, period, query, page=1)
+
+
+def _statement(
+    party: Party, period: Period, lines_query: Select[*tuple[Any, ...]], page: int
+) -> Statement:
+    opening, closing, count = _totals(party, period)
+    rows = db.session.execute(lines_query).all()
     payouts = list(
         db.session.scalars(
             select(Payout)

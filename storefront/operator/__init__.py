@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from storefront.money import Money
+from storefront.operator import api_tokens as _api_tokens  # noqa: F401 - registers token pages
 from storefront.operator import audit as _audit  # noqa: F401 - registers the audit log
 from storefront.operator import domains as _domains  # noqa: F401 - registers the domain pages
 from storefront.operator import money as _money  # noqa: F401 - registers the money pages

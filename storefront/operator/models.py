@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.extensions import Model
@@ -16,6 +16,8 @@ class StorefrontSuspension(Model):
     Suspensions are kept after they are lifted: the history of who closed a store and why."""
 
     __tablename__ = "storefront_suspensions"
+    # "Is this storefront suspended now?" runs whenever a storefront is loaded into the cache.
+    __table_args__ = (Index("ix_storefront_suspensions_in_force", "storefront_id", "lifted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     storefront_id: Mapped[int] = mapped_column(

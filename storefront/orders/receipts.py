@@ -41,6 +41,8 @@ def send_receipt(order: Order, storefront: Storefront) -> None:
     """E-mail the receipt for `order` to its billing address (MailError if it cannot go)."""
     if order.storefront_id != storefront.id:
         raise ValueError(f"order {order.number} is not an order of storefront {storefront.slug}")
+    from storefront.subscriptions.licenses import keys_for_order
+
     branding = MailBranding.of(storefront)
     theme = storefront_theme(storefront)
     context = {
@@ -52,6 +54,7 @@ def send_receipt(order: Order, storefront: Storefront) -> None:
         "store_url": storefront_url(storefront, "shop.index"),
         "support_email": storefront.support_email,
         "locale": order.locale,
+        "license_keys": keys_for_order(order),
     }
     with force_locale(order.locale):
         subject = gettext(

@@ -11,6 +11,7 @@ from storefront.payments.models import Payment
 from storefront.payments.provider import PaymentProvider
 from storefront.payments.stripe_provider import StripeProvider
 from storefront.tenants.models import Storefront
+from storefront.tenants.scope import all_tenants, tenant_scope
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +33,26 @@ def provider() -> PaymentProvider:
 
 
 def after_paid(payment: Payment) -> None:
-    """Runs after the commit that marked the order paid (exactly once per order): the receipt.
-    A mail failure is logged, never undoes the payment."""
+    """Runs after the commit that marked the order paid (exactly once per order): the receipt,
+    as a background job (an RQ worker with REDIS_URL; right away, in this process, without),
+    so the buyer's payment request never waits for mail."""
+    from storefront.jobs import enqueue
+
+    enqueue(send_receipt_job, payment.order_id)
+
+
+def send_receipt_job(order_id: int) -> None:
+    """Send the receipt of a paid order. A mail failure is logged, never undoes the payment."""
+    from storefront.orders.models import Order
     from storefront.orders.receipts import send_receipt
 
-    order = payment.order
-    storefront = db.session.get(Storefront, order.storefront_id)
-    if storefront is None:
+    with all_tenants():
+        order = db.session.get(Order, order_id)
+        storefront = db.session.get(Storefront, order.storefront_id) if order else None
+    if order is None or storefront is None:
         return
     try:
-        send_receipt(order, storefront)
+        with tenant_scope(storefront.id):
+            send_receipt(order, storefront)
     except Exception:
         log.exception("receipt for order %s could not be sent", order.number)

@@ -47,6 +47,25 @@ class RefundResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedCard:
+    """A card saved to a customer at the provider, for renewals: ids, brand and last four
+    digits as the provider reports them (never from the browser)."""
+
+    customer: str
+    payment_method: str
+    brand: str
+    last4: str
+
+
+class CardRefused(Exception):
+    """The provider would not save the card (declined when attached)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookEvent:
     event_id: str
     event_type: str
@@ -64,7 +83,19 @@ class PaymentProvider(Protocol):
         payment_method: str,
         idempotency_key: str,
         metadata: Mapping[str, str],
+        customer: str | None = None,
+        off_session: bool = False,
     ) -> IntentResult: ...
+
+    def save_card(self, *, customer: str | None, token: str, email: str) -> SavedCard:
+        """Attach a Stripe.js card token to the customer (created when None); CardRefused
+        when the card cannot be saved. Raises ProviderUnavailable."""
+        ...
+
+    def find_charge(self, *, customer: str, idempotency_key: str) -> IntentResult | None:
+        """The customer's charge made with this idempotency key (its metadata names it), for
+        reconciling a charge whose outcome we never recorded; None when there is none."""
+        ...
 
     def retrieve(self, reference: str) -> IntentResult: ...
 

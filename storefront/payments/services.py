@@ -17,6 +17,7 @@ from storefront.extensions import db
 from storefront.ledger.services import post_charge, post_refund
 from storefront.money import Money
 from storefront.orders.models import Order, OrderStatus
+from storefront.outbound import notifications as webhooks
 from storefront.payments.models import Payment, PaymentStatus, Refund
 from storefront.payments.provider import (
     IntentResult,
@@ -24,6 +25,7 @@ from storefront.payments.provider import (
     PaymentProvider,
     RefundResult,
 )
+from storefront.subscriptions.fulfilment import order_paid
 from storefront.tenants.scope import tenant_scope
 from storefront.timeutil import utcnow
 
@@ -76,9 +78,10 @@ def _prepare(order: Order, *, payment_method: str, attempt: str) -> Payment:
     return payment
 
 
-def execute(payment: Payment, provider: PaymentProvider) -> bool:
-    """Charge the card for a prepared payment; True when this call marked the order paid.
-    Raises ProviderUnavailable (outcome unknown, payment stays CREATED for a safe retry)."""
+def execute(payment: Payment, provider: PaymentProvider, *, customer: str | None = None) -> bool:
+    """Charge the card (saved to `customer`, when given) for a prepared payment; True when
+    this call marked the order paid. Raises ProviderUnavailable (outcome unknown, payment
+    stays CREATED for a safe retry)."""
     if payment.status != PaymentStatus.CREATED:
         return False
     order = payment.order
@@ -92,6 +95,7 @@ def execute(payment: Payment, provider: PaymentProvider) -> bool:
             "order_number": order.number,
             "storefront_id": str(order.storefront_id),
         },
+        customer=customer,
     )
     return apply_result(payment, result)
 
@@ -136,6 +140,8 @@ def _apply_result(payment: Payment, result: IntentResult) -> bool:
         if order.status == OrderStatus.PENDING:
             order.status = OrderStatus.PAID
             order.paid_at = utcnow()
+            order_paid(order, locked)  # license keys, subscriptions, renewals
+            webhooks.order_paid(order)  # sent to the reseller and ISVs after commit
         post_charge(order, locked)
         return True
     if result.status == IntentStatus.REQUIRES_ACTION:
@@ -250,7 +256,7 @@ def _record_refund(order: Order, refund: Refund) -> None:
         if order.refunded_minor == order.total_minor
         else OrderStatus.PARTIALLY_REFUNDED
     )
-    post_refund(refund)
+    webhooks.order_refunded(order, refund, post_refund(refund))
 
 
 def _succeeded_payment(order: Order) -> Payment:

@@ -11,11 +11,13 @@ from flask import Flask
 
 from storefront.money import Money
 from storefront.payments.provider import (
+    CardRefused,
     IntentResult,
     IntentStatus,
     InvalidWebhook,
     ProviderUnavailable,
     RefundResult,
+    SavedCard,
     WebhookEvent,
 )
 
@@ -65,6 +67,8 @@ class StripeProvider:
         payment_method: str,
         idempotency_key: str,
         metadata: Mapping[str, str],
+        customer: str | None = None,
+        off_session: bool = False,
     ) -> IntentResult:
         params: dict[str, Any] = {
             "amount": amount.amount,
@@ -73,6 +77,11 @@ class StripeProvider:
             "confirm": True,
             "metadata": dict(metadata),
         }
+        if customer:
+            params["customer"] = customer
+            params["metadata"]["idempotency_key"] = idempotency_key
+        if off_session:
+            params["off_session"] = True
         try:
             intent = self._client.v1.payment_intents.create(
                 params=params,  # type: ignore[arg-type]
@@ -94,6 +103,45 @@ class StripeProvider:
         except stripe.APIError as error:
             raise ProviderUnavailable(str(error)) from error
         return _intent(intent)
+
+    def save_card(self, *, customer: str | None, token: str, email: str) -> SavedCard:
+        try:
+            if customer is None:
+                customer = str(self._client.v1.customers.create(params={"email": email}).id)
+            card = self._client.v1.customers.payment_sources.create(
+                customer, params={"source": token}
+            )
+        except stripe.CardError as error:
+            raise CardRefused(error.user_message or "Your card was declined.") from error
+        except stripe.InvalidRequestError as error:
+            raise CardRefused(
+                error.user_message or "This card cannot be used. Please try another."
+            ) from error
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+            raise ProviderUnavailable(str(error)) from error
+        return SavedCard(
+            customer=customer,
+            payment_method=str(card.id),
+            brand=str(getattr(card, "brand", "") or "")[:20],
+            last4=str(getattr(card, "last4", "") or "")[-4:],
+        )
+
+    def find_charge(self, *, customer: str, idempotency_key: str) -> IntentResult | None:
+        try:
+            try:
+                listing = self._client.v1.payment_intents.list(
+                    params={"customer": customer, "limit": 100}
+                )
+            except stripe.InvalidRequestError:  # localstripe lists without a customer filter
+                listing = self._client.v1.payment_intents.list(params={"limit": 100})
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+            raise ProviderUnavailable(str(error)) from error
+        for intent in listing.data:
+            if getattr(intent, "customer", None) != customer:
+                continue
+            if _as_dict(intent.metadata).get("idempotency_key") == idempotency_key:
+                return _intent(intent)
+        return None
 
     def retrieve(self, reference: str) -> IntentResult:
         try:

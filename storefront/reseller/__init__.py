@@ -22,7 +22,9 @@ def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.reseller import api_tokens as _api_tokens  # noqa: F401 - registers routes
     from storefront.reseller import sales_views, settings_views  # noqa: F401 - registers routes
+    from storefront.reseller import webhooks_views as _webhooks  # noqa: F401 - registers routes
     from storefront.reseller.views import bp
 
     app.extensions.setdefault(RESOLVER_KEY, DnsTxtResolver())

@@ -37,11 +37,13 @@ from storefront.orders.models import Order
 from storefront.orders.services import BillingDetails, order_by_number, place_order
 from storefront.payments import gateway
 from storefront.payments.models import Payment, PaymentStatus
-from storefront.payments.provider import ProviderUnavailable
+from storefront.payments.provider import CardRefused, ProviderUnavailable
 from storefront.payments.services import execute, prepare, refresh
 from storefront.shop.forms import AddToCartForm, BillingForm, CartLineForm
 from storefront.shop.rendering import render_storefront
 from storefront.shop.views import open_storefront
+from storefront.subscriptions.cards import save_buyer_card
+from storefront.subscriptions.models import SavedCard
 from storefront.tenants.models import Storefront
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,14 @@ def pay() -> ResponseReturnValue:
     if priced.dropped_plan_ids or body.get("cart") != priced.fingerprint:
         # something on sale or its price changed since the buyer saw the total
         return _error(409, "cart_changed", gettext("Your cart changed. Please review it."))
+    customer = None
+    card_token = str(body.get("card_token") or "")
+    if card_token and any(line.plan.term.months for line in priced.lines):
+        # subscriptions renew on this card (without it, they start with no card on file)
+        saved = _save_card(storefront, buyer, card_token)
+        if not isinstance(saved, SavedCard):
+            return saved
+        payment_method, customer = saved.payment_method, saved.customer_reference
     try:
         order = place_order(
             storefront,
@@ -161,7 +171,21 @@ def pay() -> ResponseReturnValue:
         db.session.rollback()
         return _error(409, "refused", str(error))
     db.session.commit()  # the attempt is durable before any money moves
-    return _charge(storefront, payment)
+    return _charge(storefront, payment, customer)
+
+
+def _save_card(storefront: Storefront, buyer: Any, token: str) -> SavedCard | ResponseReturnValue:
+    """Save the card to the buyer's provider customer, for the renewals of its subscriptions."""
+    if not token.startswith("tok_") or len(token) > 100:
+        return _error(422, "invalid", gettext("Please enter your card details."), field="card")
+    try:
+        return save_buyer_card(storefront.id, buyer, token, gateway.provider())
+    except CardRefused as error:
+        db.session.rollback()
+        return _error(402, "card_failed", error.message, field="card")
+    except ProviderUnavailable:
+        db.session.rollback()
+        return _unavailable()
 
 
 @bp.post("/checkout/orders/<number>/confirm")
@@ -207,9 +231,11 @@ def result(number: str) -> ResponseReturnValue:
     )
 
 
-def _charge(storefront: Storefront, payment: Payment) -> ResponseReturnValue:
+def _charge(
+    storefront: Storefront, payment: Payment, customer: str | None = None
+) -> ResponseReturnValue:
     try:
-        newly_paid = execute(payment, gateway.provider())
+        newly_paid = execute(payment, gateway.provider(), customer=customer)
     except ProviderUnavailable as error:
         db.session.rollback()
         log.warning("payment %s: provider unavailable: %s", payment.id, error)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, render_template, session, url_for
 
+from storefront.i18n import page_translations
 from storefront.orders.cart import Cart
 from storefront.tenants.branding import css_custom_properties
 from storefront.tenants.models import Storefront
@@ -29,5 +30,6 @@ def render_storefront(storefront: Storefront, template: str, **context: Any) -> 
         brand_css=css_custom_properties(storefront),
         logo_url=logo_url,
         cart_count=len(Cart(session)),
+        **page_translations(),
         **context,
     )

@@ -20,17 +20,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from storefront.catalog.listings import (
-    CatalogFilter,
-    OfferNotListed,
-    facet_counts,
-    listed_offer,
-    listed_offers,
-)
+from storefront.catalog.listings import CatalogFilter
 from storefront.catalog.models import ApplicationType, OfferCategory
 from storefront.operator.services import is_suspended
+from storefront.shop.catalog import shop_catalog
 from storefront.shop.rendering import render_storefront
-from storefront.tenants import current_storefront
+from storefront.tenants import cached_storefront, current_storefront
 from storefront.tenants.models import Storefront
 
 bp = Blueprint("shop", __name__)
@@ -43,7 +38,12 @@ def open_storefront() -> Storefront:
     storefront = current_storefront()
     if storefront is None:
         abort(404)
-    if not storefront.is_opted_in or is_suspended(storefront.id):
+    cached = cached_storefront()
+    if cached is not None and cached.id == storefront.id:
+        suspended = cached.is_suspended
+    else:
+        suspended = is_suspended(storefront.id)
+    if not storefront.is_opted_in or suspended:
         abort(404, description="store-closed")
     return storefront
 
@@ -61,30 +61,28 @@ def index() -> ResponseReturnValue:
     if current_storefront() is None:
         return render_template("marketplace/index.html")
     storefront = open_storefront()
-    offers = listed_offers(storefront)
+    catalog = shop_catalog(storefront)
     catalog_filter = CatalogFilter(
         search=request.args.get("q", "")[:100],
         category=_enum_arg(OfferCategory, "category"),
         application_type=_enum_arg(ApplicationType, "type"),
     )
-    categories, application_types = facet_counts(offers)
     return render_storefront(
         storefront,
         "catalog.html",
-        offers=catalog_filter.apply(offers),
+        offers=catalog_filter.apply(catalog.offers),
         catalog_filter=catalog_filter,
-        categories=categories,
-        application_types=application_types,
-        total_listed=len(offers),
+        categories=catalog.categories,
+        application_types=catalog.application_types,
+        total_listed=len(catalog.offers),
     )
 
 
 @bp.route("/offers/<slug>")
 def offer(slug: str) -> ResponseReturnValue:
     storefront = open_storefront()
-    try:
-        listed = listed_offer(storefront, slug)
-    except OfferNotListed:
+    listed = shop_catalog(storefront).by_slug.get(slug)
+    if listed is None:
         abort(404)
     return render_storefront(storefront, "offer.html", offer=listed)
 

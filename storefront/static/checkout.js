@@ -85,6 +85,7 @@
         billing_email: form.elements.billing_email.value,
         billing_country: form.elements.billing_country.value,
         payment_method: tokenResult.token.card.id,
+        card_token: tokenResult.token.id,  // saved to the buyer's customer for subscriptions
         attempt: attempt,
         cart: form.dataset.cart,  // the cart as shown: the server refuses if it changed since
       };

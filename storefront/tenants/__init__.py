@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask import Flask, abort, current_app, g, request
 
+from storefront.extensions import db
+from storefront.tenants.cache import (
+    CachedStorefront,
+    storefront_cache,
+    storefront_id_for_host,
+)
+from storefront.tenants.invalidation import install as install_invalidation
 from storefront.tenants.models import Storefront
-from storefront.tenants.resolve import UnknownHost, resolve_host
+from storefront.tenants.resolve import UnknownHost, normalise_host
 from storefront.tenants.scope import clear_request_tenant, install, set_request_tenant
 
 
@@ -15,17 +22,30 @@ def current_storefront() -> Storefront | None:
     return storefront
 
 
+def cached_storefront() -> CachedStorefront | None:
+    """The request's storefront as cached (row, suspension, derived data such as its catalog)."""
+    cached: CachedStorefront | None = g.get("cached_storefront")
+    return cached
+
+
 def _bind_tenant() -> None:
+    """Resolve the host through the storefront cache: on a warm cache no SQL at all."""
     clear_request_tenant()
+    g.storefront = g.cached_storefront = None
+    domain = current_app.config["MARKETPLACE_DOMAIN"]
+    name = normalise_host(request.host)
+    if name == domain.lower():
+        return
     try:
-        match = resolve_host(request.host, current_app.config["MARKETPLACE_DOMAIN"])
+        cached = storefront_cache().lookup(name, lambda host: storefront_id_for_host(host, domain))
     except UnknownHost:
-        g.storefront = None
+        cached = None
+    if cached is None:
         g.unknown_host = True
         abort(404)
-    g.storefront = match.storefront
-    if match.storefront is not None:
-        set_request_tenant(match.storefront.id)
+    g.cached_storefront = cached
+    g.storefront = cached.attach(db.session)
+    set_request_tenant(cached.id)
 
 
 def _unbind_tenant(_exc: BaseException | None) -> None:
@@ -36,6 +56,7 @@ def init_app(app: Flask) -> None:
     from storefront.tenants.branding import footer_links
 
     install()
+    install_invalidation()
     app.jinja_env.globals["footer_links"] = footer_links
     app.before_request(_bind_tenant)
     app.teardown_request(_unbind_tenant)

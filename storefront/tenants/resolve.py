@@ -37,6 +37,18 @@ def normalise_host(host: str) -> str:
     return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
 
 
+def storefront_slug(name: str, marketplace_domain: str) -> str | None:
+    """The slug a normalised host names as `<slug>.<marketplace domain>`, else None (a custom
+    domain); UnknownHost when it is under the marketplace domain but no valid slug."""
+    domain = marketplace_domain.lower()
+    if not name.endswith("." + domain):
+        return None
+    slug = name[: -len(domain) - 1]
+    if not _LABEL.match(slug):
+        raise UnknownHost(name)
+    return slug
+
+
 def resolve_host(host: str, marketplace_domain: str) -> HostMatch:
     """Map a request host to the marketplace or a storefront.
 
@@ -44,14 +56,11 @@ def resolve_host(host: str, marketplace_domain: str) -> HostMatch:
     verified custom domain. Everything else is unknown.
     """
     name = normalise_host(host)
-    domain = marketplace_domain.lower()
-    if name == domain:
+    if name == marketplace_domain.lower():
         return HostMatch(storefront=None)
     with all_tenants():
-        if name.endswith("." + domain):
-            slug = name[: -len(domain) - 1]
-            if not _LABEL.match(slug):
-                raise UnknownHost(name)
+        slug = storefront_slug(name, marketplace_domain)
+        if slug is not None:
             storefront = db.session.scalar(select(Storefront).where(Storefront.slug == slug))
         else:
             storefront = db.session.scalar(

@@ -3,6 +3,7 @@ limits, idempotent creation, ETags and cursor pagination."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 from flask import Flask
@@ -173,6 +174,10 @@ def test_cursor_pagination_walks_every_offer_once_in_either_order(api_for: ApiFo
     assert mixed.status_code == 422 and error_of(mixed)["field"] == "cursor"
     garbage = api.get("/offers?cursor=bm90LWEtY3Vyc29y")
     assert garbage.status_code == 422 and error_of(garbage)["field"] == "cursor"
+    position = json.dumps(["-created_at", "2026-01-01T00:00:00", 10**30]).encode()
+    huge_id = base64.urlsafe_b64encode(position).decode().rstrip("=")
+    beyond = api.get(f"/offers?cursor={huge_id}")  # an id no integer column holds
+    assert beyond.status_code == 422 and error_of(beyond)["field"] == "cursor"
 
 
 def test_nul_bytes_are_refused_as_json(api_for: ApiFor) -> None:

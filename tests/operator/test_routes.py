@@ -8,8 +8,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from storefront.api.models import PrincipalKind, TokenScope
+from storefront.api.tokens import issue_token
+from storefront.audit.models import Surface
 from storefront.catalog.models import OfferRevision
 from storefront.extensions import db
+from storefront.outbound.models import IsvWebhookEndpoint
+from storefront.outbound.services import Owner, send_test_event
 from tests.operator.people import CONSOLE, People, sign_in, token
 
 PUBLIC = {"operator.login", "operator.logout", "vendor.login", "vendor.logout"}
@@ -17,9 +22,24 @@ PUBLIC = {"operator.login", "operator.logout", "vendor.login", "vendor.logout"}
 
 def _urls(app: Flask, blueprint: str, people: People) -> list[tuple[str, str, str]]:
     """(endpoint, method, path) for every rule, with ids of things the roles may not see:
-    the other operator's storefront, the other ISV's offer."""
+    the other operator's storefront, the other ISV's offer, another principal's API token."""
     revision = OfferRevision(offer_id=people.other_offer.id)
     db.session.add(revision)
+    others_token, _secret = issue_token(
+        name="Someone else's",
+        principal=PrincipalKind.ISV if blueprint == "vendor" else PrincipalKind.OPERATOR,
+        principal_id=people.other_isv.id if blueprint == "vendor" else people.other_operator.id,
+        scope=TokenScope.READ,
+        created_by=None,
+        surface=Surface.SYSTEM,
+    )
+    others_webhook = IsvWebhookEndpoint(
+        isv_id=people.other_isv.id, url="https://other.example/hook", secret="s", events=["offer.*"]
+    )
+    db.session.add(others_webhook)
+    db.session.flush()
+    others_delivery = send_test_event(Owner.isv(people.other_isv.id), others_webhook)
+    db.session.info.pop("outbound_deliveries", None)  # recorded, never sent
     db.session.commit()
     values = {
         "storefront_id": people.foreign.id,
@@ -27,6 +47,9 @@ def _urls(app: Flask, blueprint: str, people: People) -> list[tuple[str, str, st
         "offer_id": people.other_offer.id,
         "order_id": 999999,
         "revision_id": revision.id,
+        "token_id": others_token.id,
+        "endpoint_id": others_webhook.id,
+        "delivery_id": others_delivery.id,
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -134,9 +157,9 @@ def test_isv_member_gets_404_on_another_isvs_offer_and_200_on_its_own(
     sign_in(client, "dev@nimbus.test", "vendor")
     for endpoint, method, path in _urls(app, "vendor", people):
         status = _status(client, method, path)
-        if "<int:offer_id>" in next(
-            r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint
-        ):
+        rule = next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if any(f"<int:{name}>" in rule for name in ("offer_id", "token_id", "endpoint_id")):
+            # another ISV's
             assert status == 404, (endpoint, method)
         else:
             assert status in (200, 400), (endpoint, method)

@@ -9,9 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from storefront.api.models import ApiToken, PrincipalKind, TokenScope
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Listing, OfferStatus
 from storefront.extensions import db
+from storefront.outbound.models import StorefrontWebhookEndpoint
+from storefront.outbound.services import Owner, send_test_event
 from storefront.reseller.models import ResellerInvitation
 from storefront.reseller.team import hash_token
 from storefront.tenants.models import StorefrontDomain
@@ -38,7 +41,24 @@ def test_every_reseller_route_with_another_stores_ids_is_404(
         expires_at=utcnow() + timedelta(hours=1),
     )
     draft = factories.offer(name="Draft offer", status=OfferStatus.DRAFT)
-    db.session.add_all([domain, invitation])
+    api_token = ApiToken(
+        name="Alpha secret integration",
+        principal=PrincipalKind.STOREFRONT,
+        principal_id=tenant_a.store.id,
+        scope=TokenScope.READ_WRITE,
+        token_hash="0" * 64,
+    )
+    db.session.add_all([domain, invitation, api_token])
+    webhook = StorefrontWebhookEndpoint(
+        storefront_id=tenant_a.store.id,
+        url="https://secret-panel.alpha.example/hooks",
+        secret="whsec_alpha_secret",
+        events=["order.paid"],
+    )
+    db.session.add(webhook)
+    db.session.flush()
+    delivery = send_test_event(Owner.storefront(tenant_a.store.id), webhook)
+    db.session.info.pop("outbound_deliveries", None)  # recorded, never sent
     db.session.commit()
     with all_tenants():
         listing = db.session.scalar(
@@ -55,8 +75,19 @@ def test_every_reseller_route_with_another_stores_ids_is_404(
         # reseller may see stands in for "someone else's".
         "offer_id": draft.id,
         "token": A_TOKEN,
+        "token_id": api_token.id,
+        "endpoint_id": webhook.id,
+        "delivery_id": delivery.id,
     }
-    secrets = ["Alpha Secret Store", order.number, domain.hostname, invitation.email]
+    secrets = [
+        "Alpha Secret Store",
+        order.number,
+        domain.hostname,
+        invitation.email,
+        api_token.name,
+        webhook.url,
+        webhook.secret,
+    ]
 
     token = sign_in(client, tenant_b.store, tenant_b.admin.email)
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("reseller.")]
@@ -89,6 +120,7 @@ def test_every_reseller_route_with_another_stores_ids_is_404(
         assert db.session.get(Listing, listing.id) is not None
         assert db.session.get(StorefrontDomain, domain.id).verified_at is None  # type: ignore[union-attr]
         assert db.session.get(ResellerInvitation, invitation.id).revoked_at is None  # type: ignore[union-attr]
+        assert db.session.get(ApiToken, api_token.id).revoked_at is None  # type: ignore[union-attr]
         assert not db.session.scalars(
             select(AuditEntry).where(AuditEntry.storefront_id == tenant_a.store.id)
         ).all()

@@ -1,0 +1,164 @@
+"""Recording events for delivery inside the caller's transaction, and handing the new
+deliveries to the sender once that transaction has committed."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import after_this_request, current_app, has_app_context, has_request_context
+from flask.typing import ResponseReturnValue
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from storefront.extensions import db
+from storefront.outbound.models import (
+    IsvWebhookDelivery,
+    IsvWebhookEndpoint,
+    OwnerKind,
+    StorefrontWebhookDelivery,
+    StorefrontWebhookEndpoint,
+)
+from storefront.tenants.scope import tenant_scope
+from storefront.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+_QUEUED = "outbound_deliveries"  # session.info key: (kind, id) of deliveries to send
+
+
+def new_event_id() -> str:
+    return f"evt_{secrets.token_urlsafe(18)}"
+
+
+def new_delivery_id() -> str:
+    return f"dlv_{secrets.token_urlsafe(18)}"
+
+
+def emit(
+    event_type: str, data: dict[str, Any], *, storefront_id: int | None, isv_id: int | None = None
+) -> None:
+    """Record `event_type` with `data` for every active endpoint that wants it: the
+    storefront's (when `storefront_id` is set; never for `provisioning.*`) and the ISV's (when
+    `isv_id` is set). Runs in the caller's transaction, which the caller commits; nothing is
+    sent before that commit, and sending never blocks or rolls it back. `data` goes as is to
+    every recipient: give each owner only its own data (call once per owner if they differ)."""
+    created = utcnow()
+    event_id = new_event_id()
+    body = {"id": event_id, "type": event_type, "created": created.isoformat(), "data": data}
+    if storefront_id is not None and not event_type.startswith("provisioning."):
+        with tenant_scope(storefront_id):
+            endpoints = db.session.scalars(
+                select(StorefrontWebhookEndpoint).where(
+                    StorefrontWebhookEndpoint.storefront_id == storefront_id,
+                    StorefrontWebhookEndpoint.active.is_(True),
+                )
+            ).all()
+            for endpoint in endpoints:
+                if endpoint.wants(event_type):
+                    db.session.add(
+                        StorefrontWebhookDelivery(
+                            storefront_id=storefront_id,
+                            endpoint_id=endpoint.id,
+                            **delivery_fields(event_id, event_type, body, created),
+                        )
+                    )
+            db.session.flush()
+    if isv_id is not None:
+        isv_endpoints = db.session.scalars(
+            select(IsvWebhookEndpoint).where(
+                IsvWebhookEndpoint.isv_id == isv_id, IsvWebhookEndpoint.active.is_(True)
+            )
+        ).all()
+        for isv_endpoint in isv_endpoints:
+            if isv_endpoint.wants(event_type):
+                db.session.add(
+                    IsvWebhookDelivery(
+                        isv_id=isv_id,
+                        endpoint_id=isv_endpoint.id,
+                        **delivery_fields(event_id, event_type, body, created),
+                    )
+                )
+
+
+def delivery_fields(
+    event_id: str, event_type: str, body: dict[str, Any], created: Any
+) -> dict[str, Any]:
+    return {
+        "public_id": new_delivery_id(),
+        "event_id": event_id,
+        "event_type": event_type,
+        "payload": body,
+        "attempts": 0,
+        "next_attempt_at": created,
+        "created_at": created,
+    }
+
+
+def send_after_commit(session: Session, kind: OwnerKind, delivery_id: int) -> None:
+    """Have an existing delivery sent once the session's transaction commits (redeliver)."""
+    session.info.setdefault(_QUEUED, []).append((kind.value, delivery_id))
+
+
+def _collect_new(session: Session, _context: Any) -> None:
+    for obj in session.new:
+        if isinstance(obj, StorefrontWebhookDelivery):
+            send_after_commit(session, OwnerKind.STOREFRONT, obj.id)
+        elif isinstance(obj, IsvWebhookDelivery):
+            send_after_commit(session, OwnerKind.ISV, obj.id)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+def _dispatch_committed(session: Session) -> None:
+    queued: list[tuple[str, int]] = session.info.pop(_QUEUED, [])
+    if queued and has_app_context():
+        dispatch(queued)
+
+
+def dispatch(queued: list[tuple[str, int]]) -> None:
+    """Send committed deliveries: through the job queue with Redis; without it, inline.
+
+    Inline inside a web request, the sends wait until the response has gone out
+    (`call_on_close`): the buyer whose payment emitted `order.paid` must never wait on a
+    reseller's slow or dead receiver, and a receiver can never fail the request. They then
+    use the short `OUTBOUND_INLINE_TIMEOUT`, since they still hold a server worker; whatever
+    fails is retried by `flask deliver` (cron). Outside a request (CLI, a job) they are sent
+    at once. Failing to queue is logged, never raised: the rows are committed and `flask
+    deliver` finds them."""
+    from storefront.jobs import enqueue
+    from storefront.outbound.sender import send_delivery, send_inline
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("REDIS_URL"):
+        for kind, delivery_id in queued:
+            try:
+                enqueue(send_delivery, kind, delivery_id)
+            except Exception:  # the cron run picks the delivery up
+                log.exception("could not queue webhook delivery %s %s", kind, delivery_id)
+        return
+    if has_request_context():
+
+        @after_this_request
+        def _send_after_response(response: Response) -> ResponseReturnValue:
+            response.call_on_close(lambda: send_inline(app, queued))
+            return response
+
+        return
+    send_inline(app, queued)
+
+
+def install(session_class: Any = Session) -> None:
+    """Attach the hooks that pass committed deliveries to the sender."""
+    hooks = (
+        ("after_flush", _collect_new),
+        ("after_commit", _dispatch_committed),
+        ("after_rollback", _forget),
+    )
+    for name, hook in hooks:
+        if not event.contains(session_class, name, hook):
+            event.listen(session_class, name, hook)

@@ -1,0 +1,641 @@
+"""The renewal engine: everything due at a given moment (tests pass the clock in).
+
+Each subscription is processed on its own, in two short transactions, so one failure never
+blocks the rest:
+
+1. *prepare*: lock the subscription row, decide what is due, and record the renewal order
+   (one per subscription period, UNIQUE) and its payment attempt with a deterministic
+   idempotency key; commit, so the attempt is durable before any money moves.
+2. *charge*: lock the row again, re-read the attempt, and charge the saved card off-session
+   only if nobody else has; the payment pipeline (`apply_result` → ledger, license keys,
+   next period) runs in this transaction. An attempt found unfinished from an earlier run
+   (a crash between the provider's answer and our commit) is first looked up at the
+   provider and applied from there, never charged twice.
+
+Mail and receipts go out after the commit that caused them.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+
+from storefront.catalog.models import Listing, ListingPrice, Offer, OfferStatus, PlanPrice
+from storefront.extensions import db
+from storefront.money import Money
+from storefront.orders.models import Order, OrderLine, OrderStatus
+from storefront.payments import gateway
+from storefront.payments.models import Payment, PaymentStatus
+from storefront.payments.provider import (
+    IntentResult,
+    IntentStatus,
+    PaymentProvider,
+    ProviderUnavailable,
+)
+from storefront.payments.services import apply_result, refresh
+from storefront.subscriptions.events import subscription_event
+from storefront.subscriptions.licenses import set_subscription_keys
+from storefront.subscriptions.models import (
+    LicenseStatus,
+    Subscription,
+    SubscriptionRenewal,
+    SubscriptionStatus,
+)
+from storefront.subscriptions.notices import Notice, send_notice
+from storefront.subscriptions.periods import aware
+from storefront.tenants.models import Storefront
+from storefront.tenants.scope import all_tenants, tenant_scope
+
+log = logging.getLogger(__name__)
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # as order numbers: no 0/O, 1/I
+
+AUTHENTICATION_REQUIRED = "Your bank asks you to confirm this payment."
+NO_CARD = "No card is saved for this subscription."
+
+
+class Outcome(StrEnum):
+    RENEWED = "renewed"
+    FAILED = "failed"  # past due (first failure or a failed retry)
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+    ENDED = "ended"
+    PROCESSING = "processing"  # the provider has not decided yet: reconciled later
+    SKIPPED = "skipped"  # not due (any more): another run did it
+    ERROR = "error"  # the provider was unreachable or something broke: retried next run
+
+
+@dataclass
+class RenewalSummary:
+    counts: dict[Outcome, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def merge(self, other: RenewalSummary) -> None:
+        for outcome, count in other.counts.items():
+            self.counts[outcome] = self.counts.get(outcome, 0) + count
+
+    def __getitem__(self, outcome: Outcome) -> int:
+        return self.counts.get(outcome, 0)
+
+    @property
+    def processed(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        return ", ".join(f"{self[outcome]} {outcome.value}" for outcome in Outcome)
+
+
+# --- Selecting what is due -------------------------------------------------------------
+
+
+def _grace() -> timedelta:
+    return timedelta(days=int(current_app.config["RENEWAL_GRACE_DAYS"]))
+
+
+def _due_condition(now: datetime) -> object:
+    return or_(
+        and_(
+            Subscription.status == SubscriptionStatus.ACTIVE,
+            Subscription.current_period_end <= now,
+        ),
+        and_(
+            Subscription.status == SubscriptionStatus.PAST_DUE,
+            Subscription.next_attempt_at <= now,
+        ),
+        and_(
+            Subscription.status == SubscriptionStatus.SUSPENDED,
+            Subscription.suspended_at <= now - _grace(),
+        ),
+    )
+
+
+def due_subscription_ids(now: datetime, *, after_id: int = 0, limit: int = 500) -> list[int]:
+    """Ids of subscriptions with something due at `now`, in id order after `after_id`."""
+    with all_tenants():
+        return list(
+            db.session.scalars(
+                select(Subscription.id)
+                .where(_due_condition(now), Subscription.id > after_id)  # type: ignore[arg-type]
+                .order_by(Subscription.id)
+                .limit(limit)
+            )
+        )
+
+
+def _batches(now: datetime) -> Iterable[list[int]]:
+    size = int(current_app.config["RENEWAL_BATCH_SIZE"])
+    after = 0
+    while ids := due_subscription_ids(now, after_id=after, limit=size):
+        yield ids
+        after = ids[-1]
+        db.session.rollback()  # end the read transaction between batches
+
+
+def renew_due(now: datetime, provider: PaymentProvider) -> RenewalSummary:
+    """Renew, retry, suspend, cancel and end every subscription due at `now`, here and now.
+    Each subscription moves at most one step per run, so running twice is harmless."""
+    summary = RenewalSummary()
+    for ids in _batches(now):
+        summary.merge(renew_subscriptions(ids, now, provider))
+    return summary
+
+
+def schedule_renewals(now: datetime) -> int:
+    """Queue the due subscriptions in batches as background jobs (`storefront.jobs`: RQ with
+    REDIS_URL, inline otherwise); the number of subscriptions queued."""
+    from storefront.jobs import enqueue
+
+    queued = 0
+    for ids in _batches(now):
+        enqueue(renew_job, ids, now.isoformat())
+        queued += len(ids)
+    return queued
+
+
+def renew_job(subscription_ids: list[int], at: str) -> str:
+    """The background job: one batch, with the configured provider."""
+    summary = renew_subscriptions(subscription_ids, datetime.fromisoformat(at), gateway.provider())
+    return summary.summary()
+
+
+def renew_subscriptions(
+    subscription_ids: Iterable[int], now: datetime, provider: PaymentProvider
+) -> RenewalSummary:
+    """Process each subscription in its own transactions; a failure is logged and counted."""
+    summary = RenewalSummary()
+    ids = list(subscription_ids)
+    with all_tenants():
+        rows = db.session.execute(
+            select(Subscription.id, Subscription.storefront_id).where(Subscription.id.in_(ids))
+        ).all()
+        stores = {subscription_id: storefront_id for subscription_id, storefront_id in rows}
+        db.session.rollback()
+    for subscription_id in ids:
+        try:
+            outcome = renew_one(subscription_id, now, provider, stores.get(subscription_id))
+        except Exception:
+            db.session.rollback()
+            log.exception("renewal of subscription %s failed", subscription_id)
+            outcome = Outcome.ERROR
+        summary.add(outcome)
+    return summary
+
+
+# --- One subscription ------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    outcome: Outcome
+    payment_id: int | None = None
+    fresh: bool = False  # the attempt was recorded by this run (not left by an earlier one)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def renew_one(
+    subscription_id: int,
+    now: datetime,
+    provider: PaymentProvider,
+    storefront_id: int | None = None,
+) -> Outcome:
+    """Whatever is due for one subscription at `now`; commits."""
+    if storefront_id is None:
+        with all_tenants():
+            storefront_id = db.session.scalar(
+                select(Subscription.storefront_id).where(Subscription.id == subscription_id)
+            )
+    if storefront_id is None:
+        return Outcome.SKIPPED
+    with tenant_scope(storefront_id):
+        step = _prepare(subscription_id, now)
+        db.session.commit()
+        _send_notices(subscription_id, storefront_id, step.notices)
+        if step.payment_id is None:
+            return step.outcome
+        step = _charge(subscription_id, step.payment_id, step.fresh, now, provider)
+        payment = db.session.get(Payment, step.payment_id) if step.payment_id else None
+        db.session.commit()
+        if step.outcome == Outcome.RENEWED and payment is not None:
+            gateway.after_paid(payment)
+        _send_notices(subscription_id, storefront_id, step.notices)
+        return step.outcome
+
+
+def _send_notices(subscription_id: int, storefront_id: int, notices: list[Notice]) -> None:
+    """Mail the notices as background jobs (like receipts), after the commit."""
+    from storefront.jobs import enqueue
+
+    for notice in notices:
+        enqueue(send_notice, subscription_id, storefront_id, notice.value)
+
+
+def lock_subscription(subscription_id: int) -> Subscription | None:
+    """The row, locked for this transaction (FOR UPDATE on PostgreSQL), freshly read."""
+    return db.session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _prepare(subscription_id: int, now: datetime) -> _Step:
+    subscription = lock_subscription(subscription_id)
+    if subscription is None:
+        return _Step(Outcome.SKIPPED)
+    status = subscription.status
+    if status == SubscriptionStatus.ACTIVE and aware(subscription.current_period_end) <= now:
+        if subscription.cancel_at_period_end:
+            _close(subscription, SubscriptionStatus.CANCELLED, "buyer", now)
+            return _Step(Outcome.CANCELLED, notices=[Notice.CANCELLED])
+        if not _still_sold(subscription):
+            _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
+            return _Step(Outcome.ENDED, notices=[Notice.ENDED])
+        notices = _check_price(subscription, now)
+        renewal = _renewal_order(subscription)
+        payment, fresh = next_attempt(subscription, renewal)
+        return _Step(Outcome.PROCESSING, payment.id, fresh, notices)
+    if status == SubscriptionStatus.PAST_DUE and _is_due(subscription.next_attempt_at, now):
+        if not _still_sold(subscription):
+            _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
+            return _Step(Outcome.ENDED, notices=[Notice.ENDED])
+        payment, fresh = next_attempt(subscription, _renewal_order(subscription))
+        return _Step(Outcome.PROCESSING, payment.id, fresh)
+    if status == SubscriptionStatus.SUSPENDED and _is_due(
+        subscription.suspended_at, now - _grace()
+    ):
+        _close(subscription, SubscriptionStatus.CANCELLED, "unpaid", now)
+        return _Step(Outcome.CANCELLED, notices=[Notice.CANCELLED])
+    return _Step(Outcome.SKIPPED)
+
+
+def _is_due(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and aware(moment) <= now
+
+
+def _still_sold(subscription: Subscription) -> bool:
+    """A renewal needs the store opted in and the offer not retired."""
+    storefront = db.session.get(Storefront, subscription.storefront_id)
+    offer = db.session.get(Offer, subscription.offer_id)
+    return bool(
+        storefront is not None
+        and storefront.is_opted_in
+        and offer is not None
+        and offer.status != OfferStatus.RETIRED
+    )
+
+
+def _close(
+    subscription: Subscription, status: SubscriptionStatus, reason: str, now: datetime
+) -> None:
+    """Cancel or end for good: no further charge, keys suspended, an unpaid renewal void."""
+    subscription.status = status
+    subscription.end_reason = reason
+    subscription.ended_at = now
+    subscription.next_attempt_at = None
+    subscription.cancel_at_period_end = False
+    set_subscription_keys(subscription.id, LicenseStatus.SUSPENDED)
+    renewal = _open_renewal(subscription)
+    if renewal is not None and renewal.order.status == OrderStatus.PENDING:
+        renewal.order.status = OrderStatus.CANCELLED
+    db.session.flush()
+    subscription_event("cancelled", subscription)
+
+
+# --- Price changes after notice --------------------------------------------------------
+
+
+def _notice_period() -> timedelta:
+    return timedelta(days=int(current_app.config["PRICE_NOTICE_DAYS"]))
+
+
+def _check_price(subscription: Subscription, now: datetime) -> list[Notice]:
+    """Compare the price on sale now with the subscriber's: a change is notified now and
+    applies from the first renewal at least PRICE_NOTICE_DAYS later; a notified change
+    whose notice has run is applied to this renewal."""
+    notices: list[Notice] = []
+    current = _price_on_sale(subscription)
+    if current is not None:
+        snapshot = (subscription.unit_retail_minor, subscription.unit_wholesale_minor)
+        pending = (subscription.pending_retail_minor, subscription.pending_wholesale_minor)
+        if current == snapshot:
+            _clear_pending(subscription)
+        elif current != pending:
+            subscription.pending_retail_minor, subscription.pending_wholesale_minor = current
+            subscription.price_notified_at = now
+            if current[0] != snapshot[0]:  # the buyer's price changes (not only the ISV's)
+                notices.append(Notice.PRICE_CHANGE)
+    apply_noticed_price(subscription, aware(subscription.current_period_end))
+    return notices
+
+
+def _price_on_sale(subscription: Subscription) -> tuple[int, int] | None:
+    """(retail, wholesale) of the subscriber's plan as the storefront sells it now (the
+    listing rules of `catalog.listings` for one plan), or None when it is not on sale."""
+    retail = func.coalesce(ListingPrice.retail_minor, PlanPrice.recommended_retail_minor)
+    row = db.session.execute(
+        select(retail, PlanPrice.wholesale_minor)
+        .select_from(Listing)
+        .join(Offer, Offer.id == Listing.offer_id)
+        .join(Storefront, Storefront.id == Listing.storefront_id)
+        .join(
+            PlanPrice,
+            and_(
+                PlanPrice.plan_id == subscription.plan_id,
+                PlanPrice.currency == subscription.currency,
+            ),
+        )
+        .outerjoin(
+            ListingPrice,
+            and_(
+                ListingPrice.listing_id == Listing.id,
+                ListingPrice.plan_id == subscription.plan_id,
+                ListingPrice.currency == subscription.currency,
+            ),
+        )
+        .where(
+            Listing.storefront_id == subscription.storefront_id,
+            Listing.offer_id == subscription.offer_id,
+            Storefront.currency == subscription.currency,
+            Storefront.is_opted_in.is_(True),
+            Offer.status == OfferStatus.APPROVED,
+        )
+    ).first()
+    if row is None or row[0] is None or row[0] <= 0 or 2 * row[1] > row[0]:
+        return None
+    return int(row[0]), int(row[1])
+
+
+def apply_noticed_price(subscription: Subscription, renewal_at: datetime) -> bool:
+    """Adopt the notified price when the renewal at `renewal_at` is far enough after the
+    notice; True when it did."""
+    notified = subscription.price_notified_at
+    if subscription.pending_retail_minor is None or notified is None:
+        return False
+    if renewal_at < aware(notified) + _notice_period():
+        return False
+    subscription.unit_retail_minor = subscription.pending_retail_minor
+    subscription.unit_wholesale_minor = subscription.pending_wholesale_minor or 0
+    _clear_pending(subscription)
+    return True
+
+
+def _clear_pending(subscription: Subscription) -> None:
+    subscription.pending_retail_minor = None
+    subscription.pending_wholesale_minor = None
+    subscription.price_notified_at = None
+
+
+# --- The renewal order and its attempts ------------------------------------------------
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(length))
+
+
+def _open_renewal(subscription: Subscription) -> SubscriptionRenewal | None:
+    return db.session.scalar(
+        select(SubscriptionRenewal).where(
+            SubscriptionRenewal.subscription_id == subscription.id,
+            SubscriptionRenewal.period == subscription.period + 1,
+        )
+    )
+
+
+def _renewal_order(subscription: Subscription) -> SubscriptionRenewal:
+    """The order for the subscription's next period: made once, with the subscription's
+    price and the storefront's commission and override rates at renewal time."""
+    renewal = _open_renewal(subscription)
+    if renewal is not None:
+        return renewal
+    storefront = db.session.get(Storefront, subscription.storefront_id)
+    assert storefront is not None
+    operator = storefront.operator
+    total = subscription.unit_retail_minor * subscription.quantity
+    order = Order(
+        storefront_id=subscription.storefront_id,
+        number=f"{storefront.slug[:8].upper()}-{_random_code(8)}",
+        buyer_id=subscription.buyer_id,
+        currency=subscription.currency,
+        total_minor=total,
+        cart_fingerprint=f"renewal-{subscription.id}-{subscription.period + 1}",
+        commission_rate_bp=storefront.commission_rate_bp,
+        operator_id=operator.id if operator else None,
+        operator_override_bp=operator.override_rate_bp if operator else 0,
+        billing_name=subscription.billing_name,
+        billing_email=subscription.billing_email,
+        billing_country=subscription.billing_country,
+        locale=subscription.locale,
+    )
+    order.lines.append(
+        OrderLine(
+            storefront_id=subscription.storefront_id,
+            offer_id=subscription.offer_id,
+            plan_id=subscription.plan_id,
+            isv_id=subscription.isv_id,
+            offer_name=subscription.offer_name,
+            plan_name=subscription.plan_name,
+            term=subscription.term,
+            quantity=subscription.quantity,
+            unit_retail_minor=subscription.unit_retail_minor,
+            unit_wholesale_minor=subscription.unit_wholesale_minor,
+        )
+    )
+    db.session.add(order)
+    db.session.flush()
+    renewal = SubscriptionRenewal(
+        storefront_id=subscription.storefront_id,
+        subscription_id=subscription.id,
+        period=subscription.period + 1,
+        order_id=order.id,
+        due_at=subscription.current_period_end,
+    )
+    db.session.add(renewal)
+    db.session.flush()
+    return renewal
+
+
+def next_attempt(subscription: Subscription, renewal: SubscriptionRenewal) -> tuple[Payment, bool]:
+    """The payment attempt to make for the renewal, and whether it is new. An attempt whose
+    outcome is unknown (recorded, never answered) is made again as itself."""
+    attempts = list(db.session.scalars(select(Payment).where(Payment.order_id == renewal.order_id)))
+    unknown = next((p for p in attempts if p.status == PaymentStatus.CREATED), None)
+    if unknown is not None:
+        return unknown, False
+    payment = Payment(
+        storefront_id=subscription.storefront_id,
+        order_id=renewal.order_id,
+        idempotency_key=f"renewal-{subscription.id}-{renewal.period}-{len(attempts) + 1}",
+        payment_method=subscription.payment_method or "none",
+        amount_minor=renewal.order.total_minor,
+        currency=renewal.order.currency,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    return payment, True
+
+
+def charge_attempt(
+    subscription: Subscription,
+    payment: Payment,
+    provider: PaymentProvider,
+    *,
+    off_session: bool,
+    reconcile: bool,
+) -> bool:
+    """Charge (or, for an attempt left unfinished, first look up) the payment on the saved
+    card; True when this call marked the renewal paid. Raises ProviderUnavailable."""
+    customer = subscription.customer_reference
+    result: IntentResult | None = None
+    if reconcile and customer:
+        result = provider.find_charge(customer=customer, idempotency_key=payment.idempotency_key)
+    if result is None:
+        if not payment.payment_method.startswith(("card_", "pm_", "src_")):
+            result = IntentResult(None, IntentStatus.FAILED, None, failure_message=NO_CARD)
+        else:
+            result = provider.charge(
+                amount=Money(payment.amount_minor, payment.currency),
+                payment_method=payment.payment_method,
+                idempotency_key=payment.idempotency_key,
+                metadata={
+                    "payment_id": str(payment.id),
+                    "order_id": str(payment.order_id),
+                    "subscription_id": str(subscription.id),
+                    "storefront_id": str(payment.storefront_id),
+                },
+                customer=customer,
+                off_session=off_session,
+            )
+    if off_session and result.status == IntentStatus.REQUIRES_ACTION:
+        # nobody is there to authenticate: the buyer pays on-session from the e-mailed link
+        result = replace(
+            result, status=IntentStatus.FAILED, failure_message=AUTHENTICATION_REQUIRED
+        )
+    return apply_result(payment, result)
+
+
+def _charge(
+    subscription_id: int, payment_id: int, fresh: bool, now: datetime, provider: PaymentProvider
+) -> _Step:
+    subscription = lock_subscription(subscription_id)
+    payment = db.session.scalar(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if subscription is None or payment is None:
+        return _Step(Outcome.SKIPPED)
+    if payment.status != PaymentStatus.CREATED:
+        return _Step(Outcome.SKIPPED)  # another run charged it meanwhile
+    try:
+        if payment.provider_reference is not None:  # the provider was still deciding
+            paid = refresh(payment, provider)
+        else:
+            paid = charge_attempt(
+                subscription, payment, provider, off_session=True, reconcile=not fresh
+            )
+    except ProviderUnavailable as error:
+        log.warning("renewal of subscription %s: provider unavailable: %s", subscription_id, error)
+        db.session.rollback()
+        return _Step(Outcome.ERROR)
+    if paid:
+        return _Step(Outcome.RENEWED, payment.id)
+    if _failed(payment):
+        return renewal_failed(subscription, now)
+    return _Step(Outcome.PROCESSING)
+
+
+def _failed(payment: Payment) -> bool:
+    return payment.status == PaymentStatus.FAILED
+
+
+def renewal_failed(subscription: Subscription, now: datetime) -> _Step:
+    """Dunning: past due on the first failure, retried on RENEWAL_RETRY_DAYS (counted from
+    the first failure), suspended after the last retry fails."""
+    retry_days: tuple[int, ...] = tuple(current_app.config["RENEWAL_RETRY_DAYS"])
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        subscription.status = SubscriptionStatus.PAST_DUE
+        subscription.past_due_since = now
+        subscription.failed_attempts = 0
+        set_subscription_keys(subscription.id, LicenseStatus.SUSPENDED)
+        subscription_event("past_due", subscription)
+        notices = [Notice.PAST_DUE]
+    else:
+        notices = []
+    if subscription.status == SubscriptionStatus.SUSPENDED:
+        return _Step(Outcome.FAILED)  # a failed on-session payment: it stays suspended
+    subscription.failed_attempts += 1
+    since = aware(subscription.past_due_since or now)
+    if subscription.failed_attempts <= len(retry_days):
+        subscription.next_attempt_at = since + timedelta(
+            days=retry_days[subscription.failed_attempts - 1]
+        )
+        db.session.flush()
+        return _Step(Outcome.FAILED, notices=notices)
+    subscription.status = SubscriptionStatus.SUSPENDED
+    subscription.suspended_at = now
+    subscription.next_attempt_at = None
+    db.session.flush()
+    subscription_event("suspended", subscription)
+    return _Step(Outcome.SUSPENDED, notices=[*notices, Notice.SUSPENDED])
+
+
+# --- What the buyer does -----------------------------------------------------------------
+
+
+class SubscriptionNotFound(LookupError):
+    """No such subscription for this buyer in this storefront."""
+
+
+def buyer_subscriptions(storefront_id: int, buyer_id: int) -> list[Subscription]:
+    with tenant_scope(storefront_id):
+        return list(
+            db.session.scalars(
+                select(Subscription)
+                .where(Subscription.buyer_id == buyer_id)
+                .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+            )
+        )
+
+
+def buyer_subscription(storefront_id: int, buyer_id: int, subscription_id: int) -> Subscription:
+    """The buyer's subscription, locked for this transaction; SubscriptionNotFound otherwise."""
+    with tenant_scope(storefront_id):
+        subscription = lock_subscription(subscription_id)
+    if subscription is None or subscription.buyer_id != buyer_id:
+        raise SubscriptionNotFound(subscription_id)
+    return subscription
+
+
+def set_cancel_at_period_end(subscription: Subscription, cancel: bool) -> bool:
+    """Cancel at the end of the current period, or undo that before it ends; False when
+    the subscription is no longer running."""
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        return False
+    subscription.cancel_at_period_end = cancel
+    db.session.flush()
+    return True
+
+
+def outstanding_renewal(subscription: Subscription) -> SubscriptionRenewal | None:
+    """The unpaid renewal of a past-due or suspended subscription."""
+    if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.SUSPENDED):
+        return None
+    renewal = _open_renewal(subscription)
+    if renewal is None or renewal.order.status != OrderStatus.PENDING:
+        return None
+    return renewal
+
+
+def send_notices(subscription_id: int, storefront_id: int, notices: list[Notice]) -> None:
+    """Send notices after the commit that caused them."""
+    _send_notices(subscription_id, storefront_id, notices)

@@ -1,0 +1,212 @@
+"""Faults: a crash between the provider's success and our commit, two runs at once on
+PostgreSQL, the RQ path and the cron command; price changes reach subscribers after notice."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from storefront.catalog.models import Listing
+from storefront.catalog.services import set_listing_price
+from storefront.extensions import db
+from storefront.money import Money
+from storefront.orders.cart import price_cart
+from storefront.payments import gateway
+from storefront.subscriptions.periods import add_months, aware
+from storefront.subscriptions.services import (
+    Outcome,
+    _prepare,
+    renew_due,
+    schedule_renewals,
+)
+from storefront.tenants.scope import all_tenants, tenant_scope
+from tests.shopping import CARD_OK, Shop
+from tests.subscriptions.buying import (
+    buy,
+    ledger_transactions,
+    only_subscription,
+    period_end,
+    renewal_charges_at_stripe,
+    subscriptions,
+)
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_a_crash_after_the_provider_charged_is_reconciled_not_charged_again(
+    shop: Shop, localstripe_url: str
+) -> None:
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
+    subscription = only_subscription()
+    due = period_end(subscription)
+    customer = subscription.customer_reference or ""
+    with tenant_scope(shop.storefront.id):
+        step = _prepare(subscription.id, due)  # the attempt is recorded and committed...
+        db.session.commit()
+        from storefront.payments.models import Payment
+
+        payment = db.session.get(Payment, step.payment_id)
+        assert payment is not None
+        gateway.provider().charge(  # ...the provider charges, and the process dies
+            amount=Money(payment.amount_minor, payment.currency),
+            payment_method=payment.payment_method,
+            idempotency_key=payment.idempotency_key,
+            metadata={"payment_id": str(payment.id)},
+            customer=customer,
+            off_session=True,
+        )
+        db.session.rollback()
+    assert renewal_charges_at_stripe(localstripe_url, customer) == 2
+
+    summary = renew_due(due, gateway.provider())
+    assert summary[Outcome.RENEWED] == 1, summary.summary()
+    assert renewal_charges_at_stripe(localstripe_url, customer) == 2  # no second charge
+    assert only_subscription().period == 2
+    assert len(ledger_transactions()) == 2
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row locks: the concurrency guarantee is PostgreSQL's (SQLite runs one process)",
+)
+def test_two_runs_at_the_same_moment_charge_once(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=1)
+    due = max(period_end(sub) for sub in subscriptions())
+    customer = only_customer()
+    start = threading.Barrier(2)
+    results: list[str] = []
+
+    def run() -> None:
+        with app.app_context(), all_tenants():
+            start.wait()
+            results.append(renew_due(due, gateway.provider()).summary())
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2, results
+    db.session.expire_all()
+    assert len(ledger_transactions()) == 3  # the purchase, one renewal of each subscription
+    assert renewal_charges_at_stripe(localstripe_url, customer) == 3
+    assert [sub.period for sub in subscriptions()] == [2, 2]
+
+
+def only_customer() -> str:
+    (customer,) = {sub.customer_reference for sub in subscriptions()}
+    return customer or ""
+
+
+def test_with_redis_renewals_are_queued_in_batches_for_workers(
+    app: Flask, shop: Shop, localstripe_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        Redis.from_url(REDIS_URL).ping()
+    except RedisConnectionError:
+        pytest.fail(f"Redis is not running at {REDIS_URL}")
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
+    due = period_end(only_subscription())
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "JOBS_QUEUE", f"test-{uuid.uuid4().hex}")
+    from storefront.jobs import job_queue
+
+    queue = job_queue(app)
+    try:
+        assert schedule_renewals(due) == 1
+        assert queue.count == 1 and len(ledger_transactions()) == 1  # queued, not run
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert queue.count == 0
+    finally:
+        queue.delete(delete_jobs=True)
+    db.session.expire_all()
+    assert only_subscription().period == 2
+    assert len(ledger_transactions()) == 2
+
+
+def test_the_cron_command_renews_what_is_due(app: Flask, shop: Shop, localstripe_url: str) -> None:
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
+    due = period_end(only_subscription())
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["renew", "--at", (due - timedelta(hours=1)).isoformat()])
+    assert early.exit_code == 0 and "0 renewed" in early.output
+    result = runner.invoke(args=["renew", "--at", due.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "1 renewed" in result.output
+    assert runner.invoke(args=["renew", "--at", "yesterday"]).exit_code != 0
+    db.session.expire_all()
+    assert only_subscription().period == 2
+
+
+def test_a_price_change_reaches_subscribers_only_after_notice_and_new_buyers_at_once(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
+    plan = shop.mail.plans[0]
+    with tenant_scope(shop.storefront.id):
+        listing = db.session.query(Listing).filter_by(offer_id=shop.mail.id).one()
+        set_listing_price(shop.storefront, listing, plan, 1500)
+    db.session.commit()
+    assert price_cart(shop.storefront, {plan.id: 1}).total == Money(1500, "JPY")  # new buyers
+
+    charged: list[int] = []
+    notified_at = None
+    for _ in range(4):
+        subscription = only_subscription()
+        due = period_end(subscription)
+        assert renew_due(due, gateway.provider())[Outcome.RENEWED] == 1
+        charged.append(ledger_transactions()[-1].entries[0].amount_minor)
+        subscription = only_subscription()
+        if notified_at is None:
+            assert subscription.price_notified_at is not None
+            notified_at = aware(subscription.price_notified_at)
+            assert notified_at == due
+    # the first renewal is at the old price and notifies; the new price applies from the first
+    # renewal at least 30 days after the notice
+    started = aware(only_subscription().started_at)
+    dues = [add_months(started, month) for month in range(1, 5)]
+    expected = [1500 if due >= notified_at + timedelta(days=30) else 1000 for due in dues]
+    assert charged == expected
+    assert charged[0] == 1000 and charged[-1] == 1500
+    outbox = (Path(app.instance_path) / "outbox").glob("*.eml")
+    assert any("1,500" in path.read_text() or "1500" in path.read_text() for path in outbox)
+
+
+def test_a_wholesale_change_alone_applies_after_notice_without_mailing_the_buyer(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    from storefront.catalog.services import set_plan_price
+    from storefront.ledger.models import Account, LedgerEntry
+
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
+    set_plan_price(shop.mail.plans[0], "JPY", 400, 1000)  # the ISV's new wholesale price
+    db.session.commit()
+    outbox = Path(app.instance_path) / "outbox"
+    mails_before = len(list(outbox.glob("*.eml")))
+    isv_parts = []
+    for _ in range(3):
+        assert renew_due(period_end(only_subscription()), gateway.provider()).processed == 1
+        with all_tenants():
+            entry = db.session.scalars(
+                select(LedgerEntry)
+                .where(LedgerEntry.account == Account.ISV_PAYABLE)
+                .order_by(LedgerEntry.id.desc())
+            ).first()
+        assert entry is not None
+        isv_parts.append(-entry.amount_minor)
+    assert isv_parts[0] == 333 and isv_parts[-1] == 400
+    # three receipts, no price-change notice: the buyer's price did not change
+    assert len(list(outbox.glob("*.eml"))) == mails_before + 3
