@@ -298,7 +298,8 @@ def fetch(port: int, path: str, host: str) -> tuple[int, str]:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        with error:
+            return error.code, error.read().decode()
 
 
 def normalised(html: str) -> str:

@@ -131,7 +131,8 @@ def _request(
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        with error:  # an unclosed error response leaves its socket to the garbage collector
+            return error.code, error.read().decode()
 
 
 def test_a_change_through_one_process_shows_through_the_other_at_once(
