@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         "operator": "operator.login",
         "account": "account.login",
         "checkout": "account.login",
+        "subscriptions": "account.login",
         "reseller": "reseller.login",
         "vendor": "vendor.login",
     }

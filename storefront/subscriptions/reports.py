@@ -4,13 +4,14 @@ operator's own storefronts for its admins)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from storefront.accounts.models import Role
 from storefront.extensions import db
+from storefront.operator.views import require_console_user
 from storefront.reseller.views import admin_required, this_storefront
 from storefront.subscriptions.metrics import subscription_metrics, totals
 from storefront.tenants import current_storefront
@@ -33,12 +34,12 @@ def reseller_report() -> ResponseReturnValue:
 
 
 @bp.route("/operator/subscriptions")
-@login_required
 def console_report() -> ResponseReturnValue:
     if current_storefront() is not None:
         abort(404)
-    if current_user.role not in (Role.PLATFORM_ADMIN, Role.OPERATOR_ADMIN):
-        abort(403)
+    if not current_user.is_authenticated:
+        return redirect(url_for("operator.login", next=request.full_path.rstrip("?")))
+    require_console_user()
     query = select(Storefront).order_by(Storefront.name)
     if current_user.role == Role.OPERATOR_ADMIN:
         query = query.where(Storefront.operator_id == current_user.operator_id)

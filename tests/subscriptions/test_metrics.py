@@ -65,3 +65,19 @@ def test_the_console_and_the_reseller_dashboard_show_them(
     sign_in_reseller(client, shop.storefront, reseller.email)
     page = client.get("/reseller/subscriptions", headers=store_host)
     assert page.status_code == 200 and 'data-testid="reseller-ltv"' in page.text
+
+
+def test_signed_out_visitors_are_sent_to_the_right_sign_in_page(
+    client: FlaskClient, shop: Shop
+) -> None:
+    console = client.get("/operator/subscriptions", headers={"Host": "localhost"})
+    assert console.status_code == 302
+    assert "/operator/login" in console.headers["Location"]
+    account = client.get("/account/subscriptions/", headers={"Host": "yen.localhost"})
+    assert account.status_code == 302
+    assert "/account/login" in account.headers["Location"]
+    member = factories.user(Role.ISV_MEMBER, isv_id=factories.isv().id)
+    db.session.commit()
+    sign_in(client, member.email, surface="vendor")
+    # an ISV member is signed in on the marketplace host but is no console user
+    assert client.get("/operator/subscriptions", headers={"Host": "localhost"}).status_code == 403
