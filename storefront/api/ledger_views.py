@@ -1,6 +1,7 @@
 """Ledger statements: what the platform owes one party in one currency over a month, as the
 console's and the vendor portal's statement pages show it (opening balance, lines with their
-running balance, closing balance). Every principal reads its own party's; the platform any."""
+running balance, closing balance). Every principal reads its own party's, a white-label
+operator also those of the storefronts it hosts, the platform any."""
 
 from __future__ import annotations
 
@@ -108,6 +109,12 @@ def _party(currency: str) -> Party:
         if db.session.get(PARTIES[account], party_id) is None:
             raise not_found("party")
         return Party(account, party_id, currency)
+    if token.principal == PrincipalKind.OPERATOR and account == Account.RESELLER_PAYABLE:
+        # as in the console: a white-label operator reads the storefronts it hosts
+        store = db.session.get(Storefront, party_id) if party_id is not None else None
+        if store is None or store.operator_id != token.principal_id:
+            raise not_found("party")
+        return Party(account, store.id, currency)
     own = OWN_ACCOUNT[token.principal]
     if account not in (None, own) or party_id not in (None, token.principal_id):
         raise not_found("party")

@@ -121,6 +121,9 @@ def test_the_platform_reads_any_partys_month_as_the_console_shows_it(
     store = api_for(PrincipalKind.STOREFRONT, people.hosted.id)
     own = store.get("/ledger/statements?month=2025-10&currency=USD").get_json()
     assert own == body  # the storefront's own statement is the same document
+    host = api_for(PrincipalKind.OPERATOR, people.operator.id)
+    hosted = host.get(query).get_json()
+    assert hosted == body  # its operator reads it too, as the console shows it to its admins
 
 
 def test_other_parties_statements_are_not_found(api_for: ApiFor) -> None:
@@ -141,8 +144,9 @@ def test_other_parties_statements_are_not_found(api_for: ApiFor) -> None:
         ),
         (
             api_for(PrincipalKind.OPERATOR, people.operator.id),
-            f"&account=reseller_payable&party_id={people.hosted.id}",
+            f"&account=reseller_payable&party_id={people.foreign.id}",
         ),
+        (api_for(PrincipalKind.OPERATOR, people.operator.id), "&account=reseller_payable"),
         (api_for(PrincipalKind.PLATFORM), "&account=isv_payable&party_id=999999"),
     ]
     for api, extra in asks:
