@@ -96,3 +96,6 @@ def _check_database(app: Flask) -> None:
             raise ConfigurationError(f"cannot reach the database {url}: {reason}") from None
         finally:
             db.session.remove()
+            # no connection is kept from start-up: a forked server worker must not share it,
+            # and an app that is built and dropped (a check, a test) leaves none open
+            db.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import after_this_request, current_app, has_app_context, has_request_context
@@ -38,49 +39,67 @@ def new_delivery_id() -> str:
 
 
 def emit(
-    event_type: str, data: dict[str, Any], *, storefront_id: int | None, isv_id: int | None = None
+    event_type: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    storefront_id: int | None,
+    isv_id: int | None = None,
 ) -> None:
     """Record `event_type` with `data` for every active endpoint that wants it: the
     storefront's (when `storefront_id` is set; never for `provisioning.*`) and the ISV's (when
     `isv_id` is set). Runs in the caller's transaction, which the caller commits; nothing is
     sent before that commit, and sending never blocks or rolls it back. `data` goes as is to
-    every recipient: give each owner only its own data (call once per owner if they differ)."""
-    created = utcnow()
-    event_id = new_event_id()
-    body = {"id": event_id, "type": event_type, "created": created.isoformat(), "data": data}
+    every recipient: give each owner only its own data (call once per owner if they differ).
+    As a callable, `data` is built only when some endpoint wants the event."""
+    storefront_endpoints: list[StorefrontWebhookEndpoint] = []
     if storefront_id is not None and not event_type.startswith("provisioning."):
         with tenant_scope(storefront_id):
-            endpoints = db.session.scalars(
-                select(StorefrontWebhookEndpoint).where(
-                    StorefrontWebhookEndpoint.storefront_id == storefront_id,
-                    StorefrontWebhookEndpoint.active.is_(True),
-                )
-            ).all()
-            for endpoint in endpoints:
-                if endpoint.wants(event_type):
-                    db.session.add(
-                        StorefrontWebhookDelivery(
-                            storefront_id=storefront_id,
-                            endpoint_id=endpoint.id,
-                            **delivery_fields(event_id, event_type, body, created),
-                        )
+            storefront_endpoints = [
+                endpoint
+                for endpoint in db.session.scalars(
+                    select(StorefrontWebhookEndpoint).where(
+                        StorefrontWebhookEndpoint.storefront_id == storefront_id,
+                        StorefrontWebhookEndpoint.active.is_(True),
                     )
-            db.session.flush()
+                )
+                if endpoint.wants(event_type)
+            ]
+    isv_endpoints: list[IsvWebhookEndpoint] = []
     if isv_id is not None:
-        isv_endpoints = db.session.scalars(
-            select(IsvWebhookEndpoint).where(
-                IsvWebhookEndpoint.isv_id == isv_id, IsvWebhookEndpoint.active.is_(True)
+        isv_endpoints = [
+            endpoint
+            for endpoint in db.session.scalars(
+                select(IsvWebhookEndpoint).where(
+                    IsvWebhookEndpoint.isv_id == isv_id, IsvWebhookEndpoint.active.is_(True)
+                )
             )
-        ).all()
-        for isv_endpoint in isv_endpoints:
-            if isv_endpoint.wants(event_type):
+            if endpoint.wants(event_type)
+        ]
+    if not storefront_endpoints and not isv_endpoints:
+        return
+    created = utcnow()
+    event_id = new_event_id()
+    payload = data() if callable(data) else data
+    body = {"id": event_id, "type": event_type, "created": created.isoformat(), "data": payload}
+    if storefront_endpoints and storefront_id is not None:
+        with tenant_scope(storefront_id):
+            for endpoint in storefront_endpoints:
                 db.session.add(
-                    IsvWebhookDelivery(
-                        isv_id=isv_id,
-                        endpoint_id=isv_endpoint.id,
+                    StorefrontWebhookDelivery(
+                        storefront_id=storefront_id,
+                        endpoint_id=endpoint.id,
                         **delivery_fields(event_id, event_type, body, created),
                     )
                 )
+            db.session.flush()
+    for isv_endpoint in isv_endpoints:
+        db.session.add(
+            IsvWebhookDelivery(
+                isv_id=isv_id,
+                endpoint_id=isv_endpoint.id,
+                **delivery_fields(event_id, event_type, body, created),
+            )
+        )
 
 
 def delivery_fields(

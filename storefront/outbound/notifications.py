@@ -5,6 +5,7 @@ the buyer."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from storefront.catalog.models import Offer
@@ -24,9 +25,9 @@ _DECISIONS = {
 
 def order_paid(order: Order) -> None:
     """`order.paid` to the storefront and to every ISV with a line in the order."""
-    emit("order.paid", _reseller_order(order), storefront_id=order.storefront_id)
+    emit("order.paid", partial(_reseller_order, order), storefront_id=order.storefront_id)
     for isv_id, lines in _lines_by_isv(order).items():
-        emit("order.paid", _isv_order(order, lines), storefront_id=None, isv_id=isv_id)
+        emit("order.paid", partial(_isv_order, order, lines), storefront_id=None, isv_id=isv_id)
 
 
 def order_refunded(order: Order, refund: Refund, reversal: LedgerTransaction) -> None:

@@ -36,9 +36,14 @@ def after_paid(payment: Payment) -> None:
     """Runs after the commit that marked the order paid (exactly once per order): the receipt,
     as a background job (an RQ worker with REDIS_URL; right away, in this process, without),
     so the buyer's payment request never waits for mail."""
+    after_order_paid(payment.order_id)
+
+
+def after_order_paid(order_id: int) -> None:
+    """`after_paid`, for a caller that holds only the order's id."""
     from storefront.jobs import enqueue
 
-    enqueue(send_receipt_job, payment.order_id)
+    enqueue(send_receipt_job, order_id)
 
 
 def send_receipt_job(order_id: int) -> None:

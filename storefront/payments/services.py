@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy.orm import joinedload
 
 from storefront.errors import DomainError
 from storefront.extensions import db
@@ -26,7 +27,7 @@ from storefront.payments.provider import (
     RefundResult,
 )
 from storefront.subscriptions.fulfilment import order_paid
-from storefront.tenants.scope import tenant_scope
+from storefront.tenants.scope import all_tenants, tenant_scope
 from storefront.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,18 +54,24 @@ def _prepare(order: Order, *, payment_method: str, attempt: str) -> Payment:
     if order.status != OrderStatus.PENDING:
         raise OrderAlreadyPaid("This order is already paid.")
     key = f"order-{order.id}-{attempt}"
-    existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
+    same_attempt = Payment.idempotency_key == key
+    existing = db.session.scalar(  # this attempt's payment first, else one of unknown outcome
+        select(Payment)
+        .where(
+            or_(
+                same_attempt,
+                and_(
+                    Payment.order_id == order.id,
+                    Payment.status == PaymentStatus.CREATED,
+                    Payment.provider_reference.is_(None),
+                ),
+            )
+        )
+        .order_by(same_attempt.desc(), Payment.id)
+        .limit(1)
+    )
     if existing is not None:
         return existing
-    unknown = db.session.scalar(
-        select(Payment).where(
-            Payment.order_id == order.id,
-            Payment.status == PaymentStatus.CREATED,
-            Payment.provider_reference.is_(None),
-        )
-    )
-    if unknown is not None:
-        return unknown
     payment = Payment(
         storefront_id=order.storefront_id,
         order_id=order.id,
@@ -82,6 +89,13 @@ def execute(payment: Payment, provider: PaymentProvider, *, customer: str | None
     """Charge the card (saved to `customer`, when given) for a prepared payment; True when
     this call marked the order paid. Raises ProviderUnavailable (outcome unknown, payment
     stays CREATED for a safe retry)."""
+    state = inspect(payment)
+    if state.expired and state.identity is not None:  # after the caller's commit: one read
+        payment_id = state.identity[0]
+        with all_tenants():  # a row the caller holds, as its own refresh would read it
+            db.session.scalar(
+                select(Payment).options(joinedload(Payment.order)).where(Payment.id == payment_id)
+            )
     if payment.status != PaymentStatus.CREATED:
         return False
     order = payment.order
@@ -120,11 +134,14 @@ def _apply_result(payment: Payment, result: IntentResult) -> bool:
     locked = _lock(Payment, payment.id)
     if locked.status == PaymentStatus.SUCCEEDED:
         return False
+    expected = Money(locked.amount_minor, locked.currency)
+    paid = result.status == IntentStatus.SUCCEEDED and result.amount == expected
+    # both rows are locked before either changes, so each is written once
+    order = _lock(Order, locked.order_id) if paid else None
     if result.reference and locked.provider_reference is None:
         locked.provider_reference = result.reference
     if result.status == IntentStatus.SUCCEEDED:
-        expected = Money(locked.amount_minor, locked.currency)
-        if result.amount != expected:
+        if order is None:
             log.error(
                 "payment %s: provider charged %s but the order is %s; not marking paid",
                 locked.id,
@@ -134,7 +151,6 @@ def _apply_result(payment: Payment, result: IntentResult) -> bool:
             locked.status = PaymentStatus.FAILED
             locked.failure_message = "The amount charged does not match the order."
             return False
-        order = _lock(Order, locked.order_id)
         locked.status = PaymentStatus.SUCCEEDED
         locked.failure_message = ""
         if order.status == OrderStatus.PENDING:

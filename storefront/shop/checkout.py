@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -202,8 +203,9 @@ def confirm(number: str) -> ResponseReturnValue:
     except ProviderUnavailable:
         db.session.rollback()
         return _unavailable()
+    charged = _Charged.of(payment)
     db.session.commit()
-    return _outcome(storefront, payment, newly_paid)
+    return _outcome(storefront, charged, newly_paid)
 
 
 @bp.route("/checkout/orders/<number>")
@@ -231,6 +233,27 @@ def result(number: str) -> ResponseReturnValue:
     )
 
 
+@dataclass(frozen=True)
+class _Charged:
+    """What the response needs of a payment, read before the commit (which expires the rows)."""
+
+    status: PaymentStatus
+    order_id: int
+    order_number: str
+    provider_reference: str | None
+    failure_message: str
+
+    @classmethod
+    def of(cls, payment: Payment) -> _Charged:
+        return cls(
+            payment.status,
+            payment.order_id,
+            payment.order.number,
+            payment.provider_reference,
+            payment.failure_message,
+        )
+
+
 def _charge(
     storefront: Storefront, payment: Payment, customer: str | None = None
 ) -> ResponseReturnValue:
@@ -240,23 +263,25 @@ def _charge(
         db.session.rollback()
         log.warning("payment %s: provider unavailable: %s", payment.id, error)
         return _unavailable()
+    charged = _Charged.of(payment)
     db.session.commit()
-    return _outcome(storefront, payment, newly_paid)
+    return _outcome(storefront, charged, newly_paid)
 
 
-def _outcome(storefront: Storefront, payment: Payment, newly_paid: bool) -> ResponseReturnValue:
-    order = payment.order
+def _outcome(storefront: Storefront, payment: _Charged, newly_paid: bool) -> ResponseReturnValue:
     if newly_paid:
-        gateway.after_paid(payment)
+        gateway.after_order_paid(payment.order_id)
     if payment.status == PaymentStatus.SUCCEEDED:
         Cart(session).clear()
-        return jsonify(status="succeeded", redirect=url_for("checkout.result", number=order.number))
+        return jsonify(
+            status="succeeded", redirect=url_for("checkout.result", number=payment.order_number)
+        )
     if payment.status == PaymentStatus.REQUIRES_ACTION:
         intent = gateway.provider().retrieve(payment.provider_reference or "")
         return jsonify(
             status="requires_action",
             client_secret=intent.client_secret,
-            confirm_url=url_for("checkout.confirm", number=order.number),
+            confirm_url=url_for("checkout.confirm", number=payment.order_number),
         )
     if payment.status == PaymentStatus.FAILED:
         return jsonify(
@@ -269,7 +294,9 @@ def _outcome(storefront: Storefront, payment: Payment, newly_paid: bool) -> Resp
             },
             attempt=secrets.token_urlsafe(16),
         ), 402
-    return jsonify(status="processing", redirect=url_for("checkout.result", number=order.number))
+    return jsonify(
+        status="processing", redirect=url_for("checkout.result", number=payment.order_number)
+    )
 
 
 def _unavailable() -> ResponseReturnValue:

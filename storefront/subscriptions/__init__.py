@@ -40,9 +40,11 @@ def renew_command(at: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.subscriptions.price_changes import install
     from storefront.subscriptions.reports import bp as reports_bp
     from storefront.subscriptions.views import bp
 
+    install()
     app.register_blueprint(bp)
     app.register_blueprint(reports_bp)
     app.cli.add_command(renew_command)

@@ -3,7 +3,9 @@ the caller's transaction, sent after it commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from storefront.catalog.models import ApplicationType, Offer
@@ -29,24 +31,28 @@ def subscription_event(
     kind: str, subscription: Subscription, *, order_id: int | None = None
 ) -> None:
     """Emit `subscription.<kind>` and, for connector offers, the provisioning event."""
-    storefront = db.session.get(Storefront, subscription.storefront_id)
     offer = db.session.get(Offer, subscription.offer_id)
-    data: dict[str, Any] = {
-        "subscription_id": subscription.id,
-        "order_id": order_id,
-        "status": subscription.status.value,
-        "offer_id": subscription.offer_id,
-        "offer_name": subscription.offer_name,
-        "plan_id": subscription.plan_id,
-        "plan_name": subscription.plan_name,
-        "term": subscription.term.value,
-        "quantity": subscription.quantity,
-        "storefront": storefront.slug if storefront else None,
-        "buyer_email": subscription.billing_email,
-        "license_keys": [key.key for key in subscription_keys(subscription.id)],
-        "period": subscription.period,
-        "period_end": _iso(subscription.current_period_end),
-    }
+
+    @cache
+    def data() -> dict[str, Any]:  # built only when some endpoint wants the event
+        storefront = db.session.get(Storefront, subscription.storefront_id)
+        return {
+            "subscription_id": subscription.id,
+            "order_id": order_id,
+            "status": subscription.status.value,
+            "offer_id": subscription.offer_id,
+            "offer_name": subscription.offer_name,
+            "plan_id": subscription.plan_id,
+            "plan_name": subscription.plan_name,
+            "term": subscription.term.value,
+            "quantity": subscription.quantity,
+            "storefront": storefront.slug if storefront else None,
+            "buyer_email": subscription.billing_email,
+            "license_keys": [key.key for key in subscription_keys(subscription.id)],
+            "period": subscription.period,
+            "period_end": _iso(subscription.current_period_end),
+        }
+
     _emit(f"subscription.{kind}", data, storefront_id=subscription.storefront_id)
     connector = offer is not None and offer.application_type == ApplicationType.CONNECTOR
     if connector and kind in PROVISIONING:
@@ -63,7 +69,11 @@ def _iso(moment: datetime) -> str:
 
 
 def _emit(
-    event_type: str, data: dict[str, Any], *, storefront_id: int, isv_id: int | None = None
+    event_type: str,
+    data: Callable[[], dict[str, Any]],
+    *,
+    storefront_id: int,
+    isv_id: int | None = None,
 ) -> None:
     if isv_id is None:
         emit(event_type, data, storefront_id=storefront_id)

@@ -30,13 +30,16 @@ def order_paid(order: Order, payment: Payment) -> None:
     if renewal is not None:
         renewal_paid(renewal)
         return
-    card = db.session.scalar(
-        select(SavedCard).where(
-            SavedCard.payment_method == payment.payment_method,
-            SavedCard.buyer_id == order.buyer_id,
+    lines = order.lines
+    card = None
+    if any(line.term != BillingTerm.ONE_TIME for line in lines):  # only subscriptions need it
+        card = db.session.scalar(
+            select(SavedCard).where(
+                SavedCard.payment_method == payment.payment_method,
+                SavedCard.buyer_id == order.buyer_id,
+            )
         )
-    )
-    for line in order.lines:
+    for line in lines:
         subscription = None
         if line.term != BillingTerm.ONE_TIME:
             subscription = _subscribe(order, line, card)

@@ -318,23 +318,36 @@ def _notice_period() -> timedelta:
 
 
 def _check_price(subscription: Subscription, now: datetime) -> list[Notice]:
-    """Compare the price on sale now with the subscriber's: a change is notified now and
-    applies from the first renewal at least PRICE_NOTICE_DAYS later; a notified change
-    whose notice has run is applied to this renewal."""
-    notices: list[Notice] = []
-    current = _price_on_sale(subscription)
-    if current is not None:
-        snapshot = (subscription.unit_retail_minor, subscription.unit_wholesale_minor)
-        pending = (subscription.pending_retail_minor, subscription.pending_wholesale_minor)
-        if current == snapshot:
-            _clear_pending(subscription)
-        elif current != pending:
-            subscription.pending_retail_minor, subscription.pending_wholesale_minor = current
-            subscription.price_notified_at = now
-            if current[0] != snapshot[0]:  # the buyer's price changes (not only the ISV's)
-                notices.append(Notice.PRICE_CHANGE)
+    """The safety net at renewal for a price change not noted when it was made (see
+    `price_changes`); a notified change whose notice has run is applied to this renewal."""
+    notices = [Notice.PRICE_CHANGE] if note_price_on_sale(subscription, now) else []
     apply_noticed_price(subscription, aware(subscription.current_period_end))
     return notices
+
+
+def note_price_on_sale(subscription: Subscription, now: datetime) -> bool:
+    """Record a price on sale that differs from the subscriber's as their pending price,
+    notified `now` (it applies from the first renewal at least PRICE_NOTICE_DAYS later), or
+    clear a pending one the price went back from. True when the buyer is to be mailed: their
+    own price changed and they were not told of this price yet. An ISV's wholesale change
+    alone is recorded unmailed; under a retail change the buyer was told of, it keeps that
+    notice's date."""
+    current = _price_on_sale(subscription)
+    if current is None:
+        return False
+    snapshot = (subscription.unit_retail_minor, subscription.unit_wholesale_minor)
+    pending = (subscription.pending_retail_minor, subscription.pending_wholesale_minor)
+    if current == snapshot:
+        _clear_pending(subscription)
+        return False
+    if current == pending:
+        return False
+    told = subscription.price_notified_at is not None and pending[0] == current[0]
+    subscription.pending_retail_minor, subscription.pending_wholesale_minor = current
+    if current[0] != snapshot[0] and told:
+        return False
+    subscription.price_notified_at = now
+    return current[0] != snapshot[0]  # the buyer's price changes (not only the ISV's)
 
 
 def _price_on_sale(subscription: Subscription) -> tuple[int, int] | None:

@@ -68,7 +68,11 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(
     behind_proxy = create_app(
         {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1}
     )
-    proxied = behind_proxy.test_client().get(
-        "/operator/login", headers={**forwarded, "X-Forwarded-Host": "localhost"}
-    )
+    try:
+        proxied = behind_proxy.test_client().get(
+            "/operator/login", headers={**forwarded, "X-Forwarded-Host": "localhost"}
+        )
+    finally:
+        with behind_proxy.app_context():
+            db.engine.dispose()
     assert proxied.headers["Strict-Transport-Security"].startswith("max-age=")
