@@ -25,7 +25,7 @@ from storefront.catalog.models import ApplicationType, OfferCategory
 from storefront.operator.services import is_suspended
 from storefront.shop.catalog import shop_catalog
 from storefront.shop.rendering import render_storefront
-from storefront.tenants import cached_storefront, current_storefront
+from storefront.tenants import cached_storefront, current_storefront, shown_storefront
 from storefront.tenants.models import Storefront
 
 bp = Blueprint("shop", __name__)
@@ -35,7 +35,18 @@ _Facet = TypeVar("_Facet", OfferCategory, ApplicationType)
 
 def open_storefront() -> Storefront:
     """The request's storefront, which must be open to buyers (else the "not open" page)."""
+    _check_open(shown_storefront())
     storefront = current_storefront()
+    assert storefront is not None
+    return storefront
+
+
+def shown_open_storefront() -> Storefront:
+    """`open_storefront` for pages that only read it (see `shown_storefront`)."""
+    return _check_open(shown_storefront())
+
+
+def _check_open(storefront: Storefront | None) -> Storefront:
     if storefront is None:
         abort(404)
     cached = cached_storefront()
@@ -50,7 +61,7 @@ def open_storefront() -> Storefront:
 
 @bp.before_app_request
 def _remember_language() -> None:
-    storefront = current_storefront()
+    storefront = shown_storefront()
     chosen = request.args.get("lang")
     if storefront is not None and chosen and chosen in storefront.languages:
         session["lang"] = chosen
@@ -58,9 +69,9 @@ def _remember_language() -> None:
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    if current_storefront() is None:
+    if shown_storefront() is None:
         return render_template("marketplace/index.html")
-    storefront = open_storefront()
+    storefront = shown_open_storefront()
     catalog = shop_catalog(storefront)
     catalog_filter = CatalogFilter(
         search=request.args.get("q", "")[:100],
@@ -80,7 +91,7 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/offers/<slug>")
 def offer(slug: str) -> ResponseReturnValue:
-    storefront = open_storefront()
+    storefront = shown_open_storefront()
     listed = shop_catalog(storefront).by_slug.get(slug)
     if listed is None:
         abort(404)

@@ -17,7 +17,18 @@ from storefront.tenants.scope import clear_request_tenant, install, set_request_
 
 
 def current_storefront() -> Storefront | None:
-    """The storefront this request is for; None on the marketplace's own host."""
+    """The storefront this request is for, as a row of the request's session (views may change
+    it and commit); None on the marketplace's own host."""
+    storefront: Storefront | None = g.get("storefront")
+    cached = cached_storefront()
+    if cached is not None and storefront is cached.row:  # not attached yet
+        storefront = g.storefront = cached.attach(db.session)
+    return storefront
+
+
+def shown_storefront() -> Storefront | None:
+    """The request's storefront for reading only (pages, locale): the cached row, unless a
+    view has attached it to the session already. Never change it."""
     storefront: Storefront | None = g.get("storefront")
     return storefront
 
@@ -43,8 +54,10 @@ def _bind_tenant() -> None:
     if cached is None:
         g.unknown_host = True
         abort(404)
+    # Merged into the session only when a view asks for it (`current_storefront`): pages that
+    # only read it use the cached row.
     g.cached_storefront = cached
-    g.storefront = cached.attach(db.session)
+    g.storefront = cached.row
     set_request_tenant(cached.id)
 
 
