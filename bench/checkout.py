@@ -37,6 +37,7 @@ from bench.common import (
     say,
     table,
 )
+from bench.seed import one_offer_store
 
 HOST = "shop.localhost"
 LIMIT_MS = 20.0
@@ -104,17 +105,7 @@ def _csrf(html: str) -> str:
 def seed(app: Any) -> int:
     from storefront.accounts.models import Role
     from storefront.accounts.services import create_user
-    from storefront.catalog.models import (
-        ApplicationType,
-        BillingTerm,
-        Isv,
-        Listing,
-        Offer,
-        OfferCategory,
-        OfferStatus,
-        Plan,
-        PlanPrice,
-    )
+    from storefront.catalog.models import BillingTerm
     from storefront.extensions import db
     from storefront.tenants.models import Storefront
 
@@ -127,28 +118,7 @@ def seed(app: Any) -> int:
             locale="de",
             languages=["de", "en"],
         )
-        vendor = Isv(slug="vendor", name="Vendor")
-        db.session.add_all([store, vendor])
-        db.session.flush()
-        offer = Offer(
-            isv_id=vendor.id,
-            slug="mail",
-            name="Mail",
-            status=OfferStatus.APPROVED,
-            category=OfferCategory.EMAIL,
-            application_type=ApplicationType.CONNECTOR,
-        )
-        db.session.add(offer)
-        db.session.flush()
-        plan = Plan(offer_id=offer.id, name="Monthly", term=BillingTerm.ONE_TIME, position=0)
-        db.session.add(plan)
-        db.session.flush()
-        db.session.add(
-            PlanPrice(
-                plan_id=plan.id, currency="EUR", wholesale_minor=400, recommended_retail_minor=1000
-            )
-        )
-        db.session.add(Listing(storefront_id=store.id, offer_id=offer.id))
+        _offer, plan = one_offer_store(store, BillingTerm.ONE_TIME)
         create_user(
             "buyer@example.com", PASSWORD, Role.BUYER, name="Erika Muster", storefront_id=store.id
         )

@@ -38,7 +38,7 @@ from bench.common import (
     say,
     table,
 )
-from bench.seed import _chunks
+from bench.seed import _chunks, one_offer_store
 
 LIMIT_MS = 5.0
 BATCH = 50  # subscriptions per job: small enough for 4 workers to share a phase
@@ -49,17 +49,7 @@ def seed(app: Any, due: int, stripe_url: str, now: datetime) -> None:
 
     from storefront.accounts.models import Role
     from storefront.accounts.services import create_user
-    from storefront.catalog.models import (
-        ApplicationType,
-        BillingTerm,
-        Isv,
-        Listing,
-        Offer,
-        OfferCategory,
-        OfferStatus,
-        Plan,
-        PlanPrice,
-    )
+    from storefront.catalog.models import BillingTerm
     from storefront.extensions import db
     from storefront.orders.models import Order, OrderLine, OrderStatus
     from storefront.payments import gateway
@@ -71,28 +61,7 @@ def seed(app: Any, due: int, stripe_url: str, now: datetime) -> None:
     began = time.perf_counter()
     with app.app_context():
         store = Storefront(slug="shop", name="Bench Shop", is_opted_in=True, currency="USD")
-        vendor = Isv(slug="vendor", name="Vendor")
-        db.session.add_all([store, vendor])
-        db.session.flush()
-        offer = Offer(
-            isv_id=vendor.id,
-            slug="mail",
-            name="Mail",
-            status=OfferStatus.APPROVED,
-            category=OfferCategory.EMAIL,
-            application_type=ApplicationType.CONNECTOR,
-        )
-        db.session.add(offer)
-        db.session.flush()
-        plan = Plan(offer_id=offer.id, name="Monthly", term=BillingTerm.MONTHLY, position=0)
-        db.session.add(plan)
-        db.session.flush()
-        db.session.add(
-            PlanPrice(
-                plan_id=plan.id, currency="USD", wholesale_minor=400, recommended_retail_minor=1000
-            )
-        )
-        db.session.add(Listing(storefront_id=store.id, offer_id=offer.id))
+        offer, plan = one_offer_store(store, BillingTerm.MONTHLY)
         buyer = create_user(
             "buyer@example.com", "bench-password-long-enough", Role.BUYER, storefront_id=store.id
         )
@@ -138,7 +107,7 @@ def seed(app: Any, due: int, stripe_url: str, now: datetime) -> None:
                 "order_id": n,
                 "offer_id": offer.id,
                 "plan_id": plan.id,
-                "isv_id": vendor.id,
+                "isv_id": offer.isv_id,
                 "offer_name": "Mail",
                 "plan_name": "Monthly",
                 "term": BillingTerm.MONTHLY,
@@ -155,7 +124,7 @@ def seed(app: Any, due: int, stripe_url: str, now: datetime) -> None:
                 "order_line_id": n,
                 "offer_id": offer.id,
                 "plan_id": plan.id,
-                "isv_id": vendor.id,
+                "isv_id": offer.isv_id,
                 "offer_name": "Mail",
                 "plan_name": "Monthly",
                 "term": BillingTerm.MONTHLY,

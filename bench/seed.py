@@ -266,3 +266,46 @@ def analyse() -> None:
     """Fresh planner statistics after bulk loading."""
     db.session.execute(text("ANALYZE"))
     db.session.commit()
+
+
+def one_offer_store(store: Any, term: Any) -> tuple[Any, Any]:
+    """Add `store` selling one approved connector offer ("Mail") with one plan of `term`,
+    priced 4.00 wholesale / 10.00 retail in the store's currency; returns (offer, plan)."""
+    from storefront.catalog.models import (
+        ApplicationType,
+        Isv,
+        Listing,
+        Offer,
+        OfferCategory,
+        OfferStatus,
+        Plan,
+        PlanPrice,
+    )
+    from storefront.extensions import db
+
+    vendor = Isv(slug="vendor", name="Vendor")
+    db.session.add_all([store, vendor])
+    db.session.flush()
+    offer = Offer(
+        isv_id=vendor.id,
+        slug="mail",
+        name="Mail",
+        status=OfferStatus.APPROVED,
+        category=OfferCategory.EMAIL,
+        application_type=ApplicationType.CONNECTOR,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    plan = Plan(offer_id=offer.id, name="Monthly", term=term, position=0)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(
+        PlanPrice(
+            plan_id=plan.id,
+            currency=store.currency,
+            wholesale_minor=400,
+            recommended_retail_minor=1000,
+        )
+    )
+    db.session.add(Listing(storefront_id=store.id, offer_id=offer.id))
+    return offer, plan

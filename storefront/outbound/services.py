@@ -103,13 +103,16 @@ def endpoints(owner: Owner) -> Sequence[Endpoint]:
 
 
 def endpoint(owner: Owner, endpoint_id: int) -> Endpoint:
-    model = owner.endpoint_model
+    row: Endpoint = _owned(owner, owner.endpoint_model, endpoint_id)
+    return row
+
+
+def _owned(owner: Owner, model: Any, row_id: int) -> Any:
+    """The owner's row of `model` (an endpoint or delivery table); another owner's is not found."""
     with _scope(owner):
-        row: Endpoint | None = db.session.scalars(
-            select(model).where(owner.owns(model), model.id == endpoint_id)
-        ).first()
+        row = db.session.scalars(select(model).where(owner.owns(model), model.id == row_id)).first()
     if row is None:
-        raise WebhookNotFound(endpoint_id)
+        raise WebhookNotFound(row_id)
     return row
 
 
@@ -252,13 +255,7 @@ def deliveries(
 
 
 def delivery(owner: Owner, delivery_id: int) -> Delivery:
-    model = owner.delivery_model
-    with _scope(owner):
-        row: Delivery | None = db.session.scalars(
-            select(model).where(owner.owns(model), model.id == delivery_id)
-        ).first()
-    if row is None:
-        raise WebhookNotFound(delivery_id)
+    row: Delivery = _owned(owner, owner.delivery_model, delivery_id)
     return row
 
 
