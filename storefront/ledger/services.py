@@ -93,16 +93,18 @@ def _check_payment_pays_order(order: Order, payment: Payment) -> None:
         )
 
 
-def post_charge(order: Order, payment: Payment) -> LedgerTransaction:
+def post_charge(order: Order, payment: Payment, *, unposted: bool = False) -> LedgerTransaction:
     """Record the cash of a succeeded payment and what each party is owed of it.
 
     Posting a payment that is already posted returns the first posting unchanged; if two
-    requests race, the unique source key refuses the second at flush time.
+    requests race, the unique source key refuses the second at flush time. A caller that
+    knows the payment is not posted yet (`unposted`) skips the look-up; the unique source
+    key still refuses a duplicate.
     """
     if payment.id is None or order.id is None:
         db.session.flush()
     source_key = f"charge:{payment.id}"
-    posted = _posted(source_key)
+    posted = None if unposted else _posted(source_key)
     if posted is not None:
         return posted
     _check_payment_pays_order(order, payment)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import after_this_request, current_app, has_app_context, has_request_context
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
@@ -28,6 +28,8 @@ from storefront.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 _QUEUED = "outbound_deliveries"  # session.info key: (kind, id) of deliveries to send
+_ENDPOINTS = "outbound_endpoints"  # session.info key: active endpoints read by this transaction
+_Endpoint = TypeVar("_Endpoint", StorefrontWebhookEndpoint, IsvWebhookEndpoint)
 
 
 def new_event_id() -> str:
@@ -53,26 +55,16 @@ def emit(
     As a callable, `data` is built only when some endpoint wants the event."""
     storefront_endpoints: list[StorefrontWebhookEndpoint] = []
     if storefront_id is not None and not event_type.startswith("provisioning."):
-        with tenant_scope(storefront_id):
-            storefront_endpoints = [
-                endpoint
-                for endpoint in db.session.scalars(
-                    select(StorefrontWebhookEndpoint).where(
-                        StorefrontWebhookEndpoint.storefront_id == storefront_id,
-                        StorefrontWebhookEndpoint.active.is_(True),
-                    )
-                )
-                if endpoint.wants(event_type)
-            ]
+        storefront_endpoints = [
+            endpoint
+            for endpoint in _active_endpoints(StorefrontWebhookEndpoint, storefront_id)
+            if endpoint.wants(event_type)
+        ]
     isv_endpoints: list[IsvWebhookEndpoint] = []
     if isv_id is not None:
         isv_endpoints = [
             endpoint
-            for endpoint in db.session.scalars(
-                select(IsvWebhookEndpoint).where(
-                    IsvWebhookEndpoint.isv_id == isv_id, IsvWebhookEndpoint.active.is_(True)
-                )
-            )
+            for endpoint in _active_endpoints(IsvWebhookEndpoint, isv_id)
             if endpoint.wants(event_type)
         ]
     if not storefront_endpoints and not isv_endpoints:
@@ -100,6 +92,44 @@ def emit(
                 **delivery_fields(event_id, event_type, body, created),
             )
         )
+
+
+def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
+    """The owner's active endpoints, read once per transaction: a payment emits several
+    events to the same owners. Forgotten when the transaction ends or an endpoint changes."""
+    _forget_endpoints_on_change(db.session())  # one added or changed but not flushed yet
+    known: dict[tuple[type, int], list[Any]] = db.session.info.setdefault(_ENDPOINTS, {})
+    if (model, owner_id) not in known:
+        if model is StorefrontWebhookEndpoint:
+            with tenant_scope(owner_id):
+                rows = db.session.scalars(
+                    select(StorefrontWebhookEndpoint).where(
+                        StorefrontWebhookEndpoint.storefront_id == owner_id,
+                        StorefrontWebhookEndpoint.active.is_(True),
+                    )
+                )
+                known[(model, owner_id)] = list(rows)
+        else:
+            rows = db.session.scalars(
+                select(IsvWebhookEndpoint).where(
+                    IsvWebhookEndpoint.isv_id == owner_id, IsvWebhookEndpoint.active.is_(True)
+                )
+            )
+            known[(model, owner_id)] = list(rows)
+    return known[(model, owner_id)]
+
+
+def _forget_endpoints_on_change(session: Session, *_args: Any) -> None:
+    if _ENDPOINTS in session.info and any(
+        isinstance(obj, StorefrontWebhookEndpoint | IsvWebhookEndpoint)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_ENDPOINTS, None)
+
+
+def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
+        session.info.pop(_ENDPOINTS, None)
 
 
 def delivery_fields(
@@ -177,6 +207,8 @@ def install(session_class: Any = Session) -> None:
         ("after_flush", _collect_new),
         ("after_commit", _dispatch_committed),
         ("after_rollback", _forget),
+        ("before_flush", _forget_endpoints_on_change),
+        ("after_transaction_end", _forget_endpoints),
     )
     for name, hook in hooks:
         if not event.contains(session_class, name, hook):

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import and_, func, inspect, or_, select
-from sqlalchemy.orm import joinedload
 
+from storefront import locks
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.ledger.services import post_charge, post_refund
@@ -87,18 +87,15 @@ def _prepare(order: Order, *, payment_method: str, attempt: str) -> Payment:
 
 def execute(payment: Payment, provider: PaymentProvider, *, customer: str | None = None) -> bool:
     """Charge the card (saved to `customer`, when given) for a prepared payment; True when
-    this call marked the order paid. Raises ProviderUnavailable (outcome unknown, payment
-    stays CREATED for a safe retry)."""
-    state = inspect(payment)
-    if state.expired and state.identity is not None:  # after the caller's commit: one read
-        payment_id = state.identity[0]
-        with all_tenants():  # a row the caller holds, as its own refresh would read it
-            db.session.scalar(
-                select(Payment).options(joinedload(Payment.order)).where(Payment.id == payment_id)
-            )
+    this call marked the order paid. The payment and its order stay locked from before the
+    charge to the caller's commit, so a second request for the same attempt waits and then
+    finds it decided. Raises ProviderUnavailable (outcome unknown, payment stays CREATED for
+    a safe retry)."""
+    identity = inspect(payment).identity  # read without a refresh, the caller may have committed
+    with all_tenants():  # a row the caller holds, as its own refresh would read it
+        payment, order = lock_payment(identity[0] if identity else payment.id)
     if payment.status != PaymentStatus.CREATED:
         return False
-    order = payment.order
     result = provider.charge(
         amount=Money(payment.amount_minor, payment.currency),
         payment_method=payment.payment_method,
@@ -131,17 +128,15 @@ def apply_result(payment: Payment, result: IntentResult) -> bool:
 def _apply_result(payment: Payment, result: IntentResult) -> bool:
     """Move the payment (and its order) to what the provider reports, exactly once: the row is
     locked, and an already-succeeded payment is never applied again."""
-    locked = _lock(Payment, payment.id)
+    locked, order = lock_payment(payment.id)  # both, before either changes: each written once
     if locked.status == PaymentStatus.SUCCEEDED:
         return False
     expected = Money(locked.amount_minor, locked.currency)
     paid = result.status == IntentStatus.SUCCEEDED and result.amount == expected
-    # both rows are locked before either changes, so each is written once
-    order = _lock(Order, locked.order_id) if paid else None
     if result.reference and locked.provider_reference is None:
         locked.provider_reference = result.reference
     if result.status == IntentStatus.SUCCEEDED:
-        if order is None:
+        if not paid:
             log.error(
                 "payment %s: provider charged %s but the order is %s; not marking paid",
                 locked.id,
@@ -158,7 +153,7 @@ def _apply_result(payment: Payment, result: IntentResult) -> bool:
             order.paid_at = utcnow()
             order_paid(order, locked)  # license keys, subscriptions, renewals
             webhooks.order_paid(order)  # sent to the reseller and ISVs after commit
-        post_charge(order, locked)
+        post_charge(order, locked, unposted=True)  # it was not SUCCEEDED under this lock
         return True
     if result.status == IntentStatus.REQUIRES_ACTION:
         locked.status = PaymentStatus.REQUIRES_ACTION
@@ -335,13 +330,20 @@ _Row = TypeVar("_Row", Order, Payment)
 
 def _lock(model: type[_Row], row_id: int) -> _Row:
     """The row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite serialises
-    writers), with its attributes re-read from the database."""
-    row = db.session.scalar(
-        select(model)
-        .where(model.id == row_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    writers), with its attributes re-read from the database once (`storefront.locks`)."""
+    row = locks.lock(model, row_id)
     if row is None:
         raise LookupError(f"{model.__name__} {row_id} is gone")
     return row
+
+
+def lock_payment(payment_id: int) -> tuple[Payment, Order]:
+    """The payment and its order, locked for this transaction: in one statement, unless
+    this transaction holds them already."""
+    if locks.is_held(Payment, payment_id):
+        payment = _lock(Payment, payment_id)
+        return payment, _lock(Order, payment.order_id)
+    rows = locks.lock_with(Payment, payment_id, (Order, Order.id == Payment.order_id))
+    if rows is None:
+        raise LookupError(f"Payment {payment_id} is gone")
+    return rows[0], rows[1]

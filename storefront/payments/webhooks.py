@@ -5,7 +5,6 @@ records)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -13,9 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.extensions import csrf, db
+from storefront.money import Money
 from storefront.payments import gateway
 from storefront.payments.models import Payment, ProviderEvent
-from storefront.payments.provider import InvalidWebhook, PaymentProvider, WebhookEvent
+from storefront.payments.provider import (
+    IntentResult,
+    InvalidWebhook,
+    PaymentProvider,
+    WebhookEvent,
+)
 from storefront.payments.services import apply_result, record_provider_refunds
 from storefront.tenants import current_storefront
 from storefront.tenants.scope import all_tenants
@@ -83,7 +88,7 @@ def _dispatch(event: WebhookEvent, provider: PaymentProvider) -> str:
         payment = db.session.get(Payment, int(payment_id)) if payment_id.isdigit() else None
     if payment is None:
         return "unknown payment"
-    if not _matches(payment, intent.metadata) or (
+    if not _matches(payment, intent) or (
         payment.provider_reference not in (None, intent.reference)
     ):
         log.error("webhook %s: intent does not belong to payment %s", event.event_id, payment.id)
@@ -99,9 +104,13 @@ def _payment_for(event: WebhookEvent) -> Payment | None:
     )
 
 
-def _matches(payment: Payment, metadata: Mapping[str, str]) -> bool:
+def _matches(payment: Payment, intent: IntentResult) -> bool:
     """The PaymentIntent's own metadata (re-read from the provider) must name this payment's
-    order and storefront; a payload claiming another tenant is ignored."""
-    return metadata.get("order_id") == str(payment.order_id) and metadata.get(
-        "storefront_id"
-    ) == str(payment.storefront_id)
+    order and storefront, and its amount must be this payment's: a payload claiming another
+    tenant, or an intent made for another payment, is ignored and changes nothing."""
+    metadata = intent.metadata
+    return (
+        metadata.get("order_id") == str(payment.order_id)
+        and metadata.get("storefront_id") == str(payment.storefront_id)
+        and intent.amount == Money(payment.amount_minor, payment.currency)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from storefront import locks
 from storefront.catalog.models import BillingTerm
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
@@ -87,12 +88,7 @@ def _subscribe(order: Order, line: OrderLine, card: SavedCard | None) -> Subscri
 
 def renewal_paid(renewal: SubscriptionRenewal) -> None:
     """The renewal's period begins (once): the subscription is active again and its keys too."""
-    subscription = db.session.scalar(
-        select(Subscription)
-        .where(Subscription.id == renewal.subscription_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    subscription = locks.lock(Subscription, renewal.subscription_id)
     if subscription is None or renewal.period != subscription.period + 1:
         return
     restored = subscription.status != SubscriptionStatus.ACTIVE

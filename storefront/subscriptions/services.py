@@ -27,6 +27,7 @@ from enum import StrEnum
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
+from storefront import locks
 from storefront.catalog.models import Listing, ListingPrice, Offer, OfferStatus, PlanPrice
 from storefront.extensions import db
 from storefront.money import Money
@@ -39,7 +40,7 @@ from storefront.payments.provider import (
     PaymentProvider,
     ProviderUnavailable,
 )
-from storefront.payments.services import apply_result, refresh
+from storefront.payments.services import apply_result, lock_payment, refresh
 from storefront.subscriptions.events import subscription_event
 from storefront.subscriptions.licenses import set_subscription_keys
 from storefront.subscriptions.models import (
@@ -50,7 +51,7 @@ from storefront.subscriptions.models import (
 )
 from storefront.subscriptions.notices import Notice, send_notice
 from storefront.subscriptions.periods import aware
-from storefront.tenants.models import Storefront
+from storefront.tenants.models import Storefront, WhiteLabelOperator
 from storefront.tenants.scope import all_tenants, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -172,21 +173,85 @@ def renew_subscriptions(
     """Process each subscription in its own transactions; a failure is logged and counted."""
     summary = RenewalSummary()
     ids = list(subscription_ids)
-    with all_tenants():
-        rows = db.session.execute(
-            select(Subscription.id, Subscription.storefront_id).where(Subscription.id.in_(ids))
-        ).all()
-        stores = {subscription_id: storefront_id for subscription_id, storefront_id in rows}
-        db.session.rollback()
+    terms = _BatchTerms.read(ids)
     for subscription_id in ids:
         try:
-            outcome = renew_one(subscription_id, now, provider, stores.get(subscription_id))
+            outcome = renew_one(subscription_id, now, provider, terms)
         except Exception:
             db.session.rollback()
             log.exception("renewal of subscription %s failed", subscription_id)
             outcome = Outcome.ERROR
         summary.add(outcome)
     return summary
+
+
+@dataclass(frozen=True)
+class _Seller:
+    """What a renewal needs of its storefront: whether it still sells, and the terms its
+    renewal order is made on."""
+
+    slug: str
+    is_opted_in: bool
+    commission_rate_bp: int
+    operator_id: int | None
+    override_bp: int
+
+
+@dataclass(frozen=True)
+class _BatchTerms:
+    """Read once for a batch of renewals (three statements, however many subscriptions):
+    each subscription's storefront, the storefronts' terms and which offers are still sold."""
+
+    storefront_of: dict[int, int]
+    sellers: dict[int, _Seller]
+    sold_offers: frozenset[int]  # offers that exist and are not retired
+
+    def still_sold(self, subscription: Subscription) -> bool:
+        """A renewal needs the store opted in and the offer not retired."""
+        seller = self.sellers.get(subscription.storefront_id)
+        return bool(
+            seller is not None and seller.is_opted_in and subscription.offer_id in self.sold_offers
+        )
+
+    @classmethod
+    def read(cls, subscription_ids: list[int]) -> _BatchTerms:
+        with all_tenants():
+            rows = db.session.execute(
+                select(Subscription.id, Subscription.storefront_id, Subscription.offer_id).where(
+                    Subscription.id.in_(subscription_ids)
+                )
+            ).all()
+            stores = {row.storefront_id for row in rows}
+            sellers = {
+                row.id: _Seller(
+                    row.slug,
+                    row.is_opted_in,
+                    row.commission_rate_bp,
+                    row.operator_id,
+                    row.override_rate_bp or 0,
+                )
+                for row in db.session.execute(
+                    select(
+                        Storefront.id,
+                        Storefront.slug,
+                        Storefront.is_opted_in,
+                        Storefront.commission_rate_bp,
+                        Storefront.operator_id,
+                        WhiteLabelOperator.override_rate_bp,
+                    )
+                    .outerjoin(WhiteLabelOperator, WhiteLabelOperator.id == Storefront.operator_id)
+                    .where(Storefront.id.in_(stores))
+                )
+            }
+            sold = db.session.scalars(
+                select(Offer.id).where(
+                    Offer.id.in_({row.offer_id for row in rows}),
+                    Offer.status != OfferStatus.RETIRED,
+                )
+            )
+            terms = cls({row.id: row.storefront_id for row in rows}, sellers, frozenset(sold))
+            db.session.rollback()  # end the read transaction: each renewal has its own
+        return terms
 
 
 # --- One subscription ------------------------------------------------------------------
@@ -198,33 +263,32 @@ class _Step:
     payment_id: int | None = None
     fresh: bool = False  # the attempt was recorded by this run (not left by an earlier one)
     notices: list[Notice] = field(default_factory=list)
+    order_id: int | None = None  # the order a renewal paid
 
 
 def renew_one(
     subscription_id: int,
     now: datetime,
     provider: PaymentProvider,
-    storefront_id: int | None = None,
+    terms: _BatchTerms | None = None,
 ) -> Outcome:
-    """Whatever is due for one subscription at `now`; commits."""
-    if storefront_id is None:
-        with all_tenants():
-            storefront_id = db.session.scalar(
-                select(Subscription.storefront_id).where(Subscription.id == subscription_id)
-            )
+    """Whatever is due for one subscription at `now`; commits. `terms` are the batch's (read
+    for this subscription alone without)."""
+    if terms is None:
+        terms = _BatchTerms.read([subscription_id])
+    storefront_id = terms.storefront_of.get(subscription_id)
     if storefront_id is None:
         return Outcome.SKIPPED
     with tenant_scope(storefront_id):
-        step = _prepare(subscription_id, now)
+        step = _prepare(subscription_id, now, terms)
         db.session.commit()
         _send_notices(subscription_id, storefront_id, step.notices)
         if step.payment_id is None:
             return step.outcome
         step = _charge(subscription_id, step.payment_id, step.fresh, now, provider)
-        payment = db.session.get(Payment, step.payment_id) if step.payment_id else None
         db.session.commit()
-        if step.outcome == Outcome.RENEWED and payment is not None:
-            gateway.after_paid(payment)
+        if step.outcome == Outcome.RENEWED and step.order_id is not None:
+            gateway.after_order_paid(step.order_id)
         _send_notices(subscription_id, storefront_id, step.notices)
         return step.outcome
 
@@ -238,16 +302,14 @@ def _send_notices(subscription_id: int, storefront_id: int, notices: list[Notice
 
 
 def lock_subscription(subscription_id: int) -> Subscription | None:
-    """The row, locked for this transaction (FOR UPDATE on PostgreSQL), freshly read."""
-    return db.session.scalar(
-        select(Subscription)
-        .where(Subscription.id == subscription_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The row, locked for this transaction (FOR UPDATE on PostgreSQL), freshly read once
+    (`storefront.locks`)."""
+    return locks.lock(Subscription, subscription_id)
 
 
-def _prepare(subscription_id: int, now: datetime) -> _Step:
+def _prepare(subscription_id: int, now: datetime, terms: _BatchTerms | None = None) -> _Step:
+    if terms is None:
+        terms = _BatchTerms.read([subscription_id])
     subscription = lock_subscription(subscription_id)
     if subscription is None:
         return _Step(Outcome.SKIPPED)
@@ -256,18 +318,19 @@ def _prepare(subscription_id: int, now: datetime) -> _Step:
         if subscription.cancel_at_period_end:
             _close(subscription, SubscriptionStatus.CANCELLED, "buyer", now)
             return _Step(Outcome.CANCELLED, notices=[Notice.CANCELLED])
-        if not _still_sold(subscription):
+        if not terms.still_sold(subscription):
             _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
             return _Step(Outcome.ENDED, notices=[Notice.ENDED])
         notices = _check_price(subscription, now)
-        renewal = _renewal_order(subscription)
+        renewal = _renewal_order(subscription, terms.sellers[subscription.storefront_id])
         payment, fresh = next_attempt(subscription, renewal)
         return _Step(Outcome.PROCESSING, payment.id, fresh, notices)
     if status == SubscriptionStatus.PAST_DUE and _is_due(subscription.next_attempt_at, now):
-        if not _still_sold(subscription):
+        if not terms.still_sold(subscription):
             _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
             return _Step(Outcome.ENDED, notices=[Notice.ENDED])
-        payment, fresh = next_attempt(subscription, _renewal_order(subscription))
+        seller = terms.sellers[subscription.storefront_id]
+        payment, fresh = next_attempt(subscription, _renewal_order(subscription, seller))
         return _Step(Outcome.PROCESSING, payment.id, fresh)
     if status == SubscriptionStatus.SUSPENDED and _is_due(
         subscription.suspended_at, now - _grace()
@@ -279,18 +342,6 @@ def _prepare(subscription_id: int, now: datetime) -> _Step:
 
 def _is_due(moment: datetime | None, now: datetime) -> bool:
     return moment is not None and aware(moment) <= now
-
-
-def _still_sold(subscription: Subscription) -> bool:
-    """A renewal needs the store opted in and the offer not retired."""
-    storefront = db.session.get(Storefront, subscription.storefront_id)
-    offer = db.session.get(Offer, subscription.offer_id)
-    return bool(
-        storefront is not None
-        and storefront.is_opted_in
-        and offer is not None
-        and offer.status != OfferStatus.RETIRED
-    )
 
 
 def _close(
@@ -423,26 +474,23 @@ def _open_renewal(subscription: Subscription) -> SubscriptionRenewal | None:
     )
 
 
-def _renewal_order(subscription: Subscription) -> SubscriptionRenewal:
+def _renewal_order(subscription: Subscription, seller: _Seller) -> SubscriptionRenewal:
     """The order for the subscription's next period: made once, with the subscription's
     price and the storefront's commission and override rates at renewal time."""
     renewal = _open_renewal(subscription)
     if renewal is not None:
         return renewal
-    storefront = db.session.get(Storefront, subscription.storefront_id)
-    assert storefront is not None
-    operator = storefront.operator
     total = subscription.unit_retail_minor * subscription.quantity
     order = Order(
         storefront_id=subscription.storefront_id,
-        number=f"{storefront.slug[:8].upper()}-{_random_code(8)}",
+        number=f"{seller.slug[:8].upper()}-{_random_code(8)}",
         buyer_id=subscription.buyer_id,
         currency=subscription.currency,
         total_minor=total,
         cart_fingerprint=f"renewal-{subscription.id}-{subscription.period + 1}",
-        commission_rate_bp=storefront.commission_rate_bp,
-        operator_id=operator.id if operator else None,
-        operator_override_bp=operator.override_rate_bp if operator else 0,
+        commission_rate_bp=seller.commission_rate_bp,
+        operator_id=seller.operator_id,
+        operator_override_bp=seller.override_bp if seller.operator_id else 0,
         billing_name=subscription.billing_name,
         billing_email=subscription.billing_email,
         billing_country=subscription.billing_country,
@@ -539,13 +587,11 @@ def _charge(
     subscription_id: int, payment_id: int, fresh: bool, now: datetime, provider: PaymentProvider
 ) -> _Step:
     subscription = lock_subscription(subscription_id)
-    payment = db.session.scalar(
-        select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if subscription is None or payment is None:
+    if subscription is None:
+        return _Step(Outcome.SKIPPED)
+    try:
+        payment, _order = lock_payment(payment_id)  # as apply_result will want them
+    except LookupError:
         return _Step(Outcome.SKIPPED)
     if payment.status != PaymentStatus.CREATED:
         return _Step(Outcome.SKIPPED)  # another run charged it meanwhile
@@ -561,7 +607,7 @@ def _charge(
         db.session.rollback()
         return _Step(Outcome.ERROR)
     if paid:
-        return _Step(Outcome.RENEWED, payment.id)
+        return _Step(Outcome.RENEWED, payment.id, order_id=payment.order_id)
     if _failed(payment):
         return renewal_failed(subscription, now)
     return _Step(Outcome.PROCESSING)

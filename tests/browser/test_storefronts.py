@@ -44,11 +44,13 @@ def test_buyer_searches_filters_and_opens_an_offer(page: Page, live_server: str)
     page.goto(f"http://acme.localhost:{live_server}/")
     page.get_by_placeholder("Search by name").fill("quill")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**q=quill**")  # the results page, not the one being left
     assert sorted(offer_names(page)) == ["Quill Git Server", "QuillPress", "QuillShop"]
 
     page.goto(f"http://acme.localhost:{live_server}/")
     page.locator("#type").select_option("dedicated")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**type=dedicated**")
     assert sorted(offer_names(page)) == [
         "Fortress VPN Gateway",
         "Nimbus Backup",

@@ -127,6 +127,35 @@ def test_intent_of_another_order_is_ignored(
     assert counts()[0] == 0
 
 
+def test_intent_for_another_amount_changes_nothing(
+    client: FlaskClient, shop: Shop, localstripe_url: str
+) -> None:
+    """An intent that names our order and store but was made for another amount (another
+    installation's payment of the same ids, say) neither fails our payment nor takes its
+    place: the payment's own intent still completes the order."""
+    order, payment, reference = charged_behind_our_back(shop, localstripe_url)
+    stranger = gateway.provider().charge(
+        amount=Money(order.total.amount + 100, order.currency),
+        payment_method=card(localstripe_url, CARD_OK),
+        idempotency_key="stranger-amount",
+        metadata={
+            "payment_id": str(payment.id),
+            "order_id": str(order.id),
+            "storefront_id": str(order.storefront_id),
+        },
+    )
+    body = event("evt_amount", "payment_intent.succeeded", {"id": stranger.reference})
+    assert post(client, body).json["outcome"] == "mismatch"
+    db.session.expire_all()
+    with all_tenants():
+        untouched = db.session.get(Payment, payment.id)
+        assert untouched is not None
+        assert (untouched.status, untouched.provider_reference) == ("created", None)
+    own = event("evt_own", "payment_intent.succeeded", {"id": reference})
+    assert post(client, own).json["outcome"] == "paid"
+    assert counts()[0] == 1
+
+
 @pytest.mark.parametrize("variant", [{"secret": "whsec_wrong"}, {"age": 3600}])
 def test_bad_signature_or_old_timestamp_is_refused(
     client: FlaskClient, shop: Shop, localstripe_url: str, variant: dict[str, Any]
