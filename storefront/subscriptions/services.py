@@ -322,15 +322,15 @@ def _prepare(subscription_id: int, now: datetime, terms: _BatchTerms | None = No
             _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
             return _Step(Outcome.ENDED, notices=[Notice.ENDED])
         notices = _check_price(subscription, now)
-        renewal = _renewal_order(subscription, terms.sellers[subscription.storefront_id])
-        payment, fresh = next_attempt(subscription, renewal)
+        renewal, made = _renewal_order(subscription, terms.sellers[subscription.storefront_id])
+        payment, fresh = next_attempt(subscription, renewal, new_renewal=made)
         return _Step(Outcome.PROCESSING, payment.id, fresh, notices)
     if status == SubscriptionStatus.PAST_DUE and _is_due(subscription.next_attempt_at, now):
         if not terms.still_sold(subscription):
             _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
             return _Step(Outcome.ENDED, notices=[Notice.ENDED])
-        seller = terms.sellers[subscription.storefront_id]
-        payment, fresh = next_attempt(subscription, _renewal_order(subscription, seller))
+        renewal, made = _renewal_order(subscription, terms.sellers[subscription.storefront_id])
+        payment, fresh = next_attempt(subscription, renewal, new_renewal=made)
         return _Step(Outcome.PROCESSING, payment.id, fresh)
     if status == SubscriptionStatus.SUSPENDED and _is_due(
         subscription.suspended_at, now - _grace()
@@ -474,12 +474,13 @@ def _open_renewal(subscription: Subscription) -> SubscriptionRenewal | None:
     )
 
 
-def _renewal_order(subscription: Subscription, seller: _Seller) -> SubscriptionRenewal:
-    """The order for the subscription's next period: made once, with the subscription's
-    price and the storefront's commission and override rates at renewal time."""
+def _renewal_order(subscription: Subscription, seller: _Seller) -> tuple[SubscriptionRenewal, bool]:
+    """The order for the subscription's next period, and whether this call made it: made
+    once, with the subscription's price and the storefront's commission and override rates
+    at renewal time."""
     renewal = _open_renewal(subscription)
     if renewal is not None:
-        return renewal
+        return renewal, False
     total = subscription.unit_retail_minor * subscription.quantity
     order = Order(
         storefront_id=subscription.storefront_id,
@@ -510,24 +511,29 @@ def _renewal_order(subscription: Subscription, seller: _Seller) -> SubscriptionR
             unit_wholesale_minor=subscription.unit_wholesale_minor,
         )
     )
-    db.session.add(order)
-    db.session.flush()
     renewal = SubscriptionRenewal(
         storefront_id=subscription.storefront_id,
         subscription_id=subscription.id,
         period=subscription.period + 1,
-        order_id=order.id,
+        order=order,
         due_at=subscription.current_period_end,
     )
-    db.session.add(renewal)
+    db.session.add_all((order, renewal))
     db.session.flush()
-    return renewal
+    return renewal, True
 
 
-def next_attempt(subscription: Subscription, renewal: SubscriptionRenewal) -> tuple[Payment, bool]:
+def next_attempt(
+    subscription: Subscription, renewal: SubscriptionRenewal, *, new_renewal: bool = False
+) -> tuple[Payment, bool]:
     """The payment attempt to make for the renewal, and whether it is new. An attempt whose
-    outcome is unknown (recorded, never answered) is made again as itself."""
-    attempts = list(db.session.scalars(select(Payment).where(Payment.order_id == renewal.order_id)))
+    outcome is unknown (recorded, never answered) is made again as itself. A renewal made
+    in this transaction (`new_renewal`) has no attempts yet."""
+    attempts = (
+        []
+        if new_renewal
+        else list(db.session.scalars(select(Payment).where(Payment.order_id == renewal.order_id)))
+    )
     unknown = next((p for p in attempts if p.status == PaymentStatus.CREATED), None)
     if unknown is not None:
         return unknown, False
