@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 
 from storefront import locks
 from storefront.catalog.models import Listing, ListingPrice, Offer, OfferStatus, PlanPrice
@@ -174,9 +174,12 @@ def renew_subscriptions(
     summary = RenewalSummary()
     ids = list(subscription_ids)
     terms = _BatchTerms.read(ids)
+    prepared = _prepare_batch(ids, now, terms)
     for subscription_id in ids:
         try:
-            outcome = renew_one(subscription_id, now, provider, terms)
+            outcome = renew_one(
+                subscription_id, now, provider, terms, prepared.get(subscription_id)
+            )
         except Exception:
             db.session.rollback()
             log.exception("renewal of subscription %s failed", subscription_id)
@@ -271,17 +274,22 @@ def renew_one(
     now: datetime,
     provider: PaymentProvider,
     terms: _BatchTerms | None = None,
+    prepared: _Step | None = None,
 ) -> Outcome:
     """Whatever is due for one subscription at `now`; commits. `terms` are the batch's (read
-    for this subscription alone without)."""
+    for this subscription alone without); `prepared` is its attempt when the batch recorded
+    it (`_prepare_batch`)."""
     if terms is None:
         terms = _BatchTerms.read([subscription_id])
     storefront_id = terms.storefront_of.get(subscription_id)
     if storefront_id is None:
         return Outcome.SKIPPED
     with tenant_scope(storefront_id):
-        step = _prepare(subscription_id, now, terms)
-        db.session.commit()
+        if prepared is None:
+            step = _prepare(subscription_id, now, terms)
+            db.session.commit()
+        else:
+            step = prepared
         _send_notices(subscription_id, storefront_id, step.notices)
         if step.payment_id is None:
             return step.outcome
@@ -321,7 +329,7 @@ def _prepare(subscription_id: int, now: datetime, terms: _BatchTerms | None = No
         if not terms.still_sold(subscription):
             _close(subscription, SubscriptionStatus.ENDED, "not_sold", now)
             return _Step(Outcome.ENDED, notices=[Notice.ENDED])
-        notices = _check_price(subscription, now)
+        notices = _check_price(subscription, now, _price_on_sale(subscription))
         renewal, made = _renewal_order(subscription, terms.sellers[subscription.storefront_id])
         payment, fresh = next_attempt(subscription, renewal, new_renewal=made)
         return _Step(Outcome.PROCESSING, payment.id, fresh, notices)
@@ -338,6 +346,59 @@ def _prepare(subscription_id: int, now: datetime, terms: _BatchTerms | None = No
         _close(subscription, SubscriptionStatus.CANCELLED, "unpaid", now)
         return _Step(Outcome.CANCELLED, notices=[Notice.CANCELLED])
     return _Step(Outcome.SKIPPED)
+
+
+def _prepare_batch(ids: list[int], now: datetime, terms: _BatchTerms) -> dict[int, _Step]:
+    """`_prepare` for the common case of a whole batch in one transaction: every active
+    subscription whose period has ended, still sold, not cancelling at its end and with no
+    renewal order yet gets its renewal order and first attempt (a few statements and one
+    commit for the batch, not a dozen and a commit each). The steps by subscription; any
+    other subscription of the batch is left to `_prepare` alone, and should the batch fail,
+    every one is."""
+    try:
+        with all_tenants():
+            candidates = db.session.scalars(
+                select(Subscription)
+                .where(
+                    Subscription.id.in_(ids),
+                    Subscription.status == SubscriptionStatus.ACTIVE,
+                    Subscription.current_period_end <= now,
+                    Subscription.cancel_at_period_end.is_(False),
+                )
+                .order_by(Subscription.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+            locks.held_rows(*candidates)
+            due = [sub for sub in candidates if terms.still_sold(sub)]
+            made = {
+                (subscription_id, period)
+                for subscription_id, period in db.session.execute(
+                    select(SubscriptionRenewal.subscription_id, SubscriptionRenewal.period).where(
+                        SubscriptionRenewal.subscription_id.in_([sub.id for sub in due])
+                    )
+                )
+            }
+            due = [sub for sub in due if (sub.id, sub.period + 1) not in made]
+            prices = _prices_on_sale(due)
+            recorded = []
+            for subscription in due:
+                notices = _check_price(subscription, now, prices.get(_sale_key(subscription)))
+                renewal = _new_renewal_order(
+                    subscription, terms.sellers[subscription.storefront_id]
+                )
+                recorded.append((subscription.id, _new_attempt(subscription, renewal, 1), notices))
+            db.session.flush()
+            steps = {
+                subscription_id: _Step(Outcome.PROCESSING, payment.id, True, notices)
+                for subscription_id, payment, notices in recorded
+            }
+            db.session.commit()
+            return steps
+    except Exception:
+        db.session.rollback()
+        log.exception("renewal batch of %s subscriptions: each is prepared alone", len(ids))
+        return {}
 
 
 def _is_due(moment: datetime | None, now: datetime) -> bool:
@@ -368,10 +429,13 @@ def _notice_period() -> timedelta:
     return timedelta(days=int(current_app.config["PRICE_NOTICE_DAYS"]))
 
 
-def _check_price(subscription: Subscription, now: datetime) -> list[Notice]:
+def _check_price(
+    subscription: Subscription, now: datetime, on_sale: tuple[int, int] | None
+) -> list[Notice]:
     """The safety net at renewal for a price change not noted when it was made (see
-    `price_changes`); a notified change whose notice has run is applied to this renewal."""
-    notices = [Notice.PRICE_CHANGE] if note_price_on_sale(subscription, now) else []
+    `price_changes`), given the plan's price on sale now; a notified change whose notice has
+    run is applied to this renewal."""
+    notices = [Notice.PRICE_CHANGE] if _note_price(subscription, now, on_sale) else []
     apply_noticed_price(subscription, aware(subscription.current_period_end))
     return notices
 
@@ -383,7 +447,11 @@ def note_price_on_sale(subscription: Subscription, now: datetime) -> bool:
     own price changed and they were not told of this price yet. An ISV's wholesale change
     alone is recorded unmailed; under a retail change the buyer was told of, it keeps that
     notice's date."""
-    current = _price_on_sale(subscription)
+    return _note_price(subscription, now, _price_on_sale(subscription))
+
+
+def _note_price(subscription: Subscription, now: datetime, current: tuple[int, int] | None) -> bool:
+    """`note_price_on_sale` with the price on sale (`_prices_on_sale`) already read."""
     if current is None:
         return False
     snapshot = (subscription.unit_retail_minor, subscription.unit_wholesale_minor)
@@ -404,38 +472,66 @@ def note_price_on_sale(subscription: Subscription, now: datetime) -> bool:
 def _price_on_sale(subscription: Subscription) -> tuple[int, int] | None:
     """(retail, wholesale) of the subscriber's plan as the storefront sells it now (the
     listing rules of `catalog.listings` for one plan), or None when it is not on sale."""
+    return _prices_on_sale([subscription]).get(_sale_key(subscription))
+
+
+_SaleKey = tuple[int, int, int, str]  # storefront, offer, plan, currency
+
+
+def _sale_key(subscription: Subscription) -> _SaleKey:
+    return (
+        subscription.storefront_id,
+        subscription.offer_id,
+        subscription.plan_id,
+        subscription.currency,
+    )
+
+
+def _prices_on_sale(subscriptions: Iterable[Subscription]) -> dict[_SaleKey, tuple[int, int]]:
+    """`_price_on_sale` for many subscriptions in one statement: the plans on sale, by
+    `_sale_key`; a plan not on sale (or not at a sellable margin) is absent."""
+    keys = {_sale_key(subscription) for subscription in subscriptions}
+    if not keys:
+        return {}
     retail = func.coalesce(ListingPrice.retail_minor, PlanPrice.recommended_retail_minor)
-    row = db.session.execute(
-        select(retail, PlanPrice.wholesale_minor)
+    rows = db.session.execute(
+        select(
+            Listing.storefront_id,
+            Listing.offer_id,
+            PlanPrice.plan_id,
+            PlanPrice.currency,
+            retail,
+            PlanPrice.wholesale_minor,
+        )
         .select_from(Listing)
         .join(Offer, Offer.id == Listing.offer_id)
         .join(Storefront, Storefront.id == Listing.storefront_id)
-        .join(
-            PlanPrice,
-            and_(
-                PlanPrice.plan_id == subscription.plan_id,
-                PlanPrice.currency == subscription.currency,
-            ),
-        )
+        .join(PlanPrice, PlanPrice.currency == Storefront.currency)
         .outerjoin(
             ListingPrice,
             and_(
                 ListingPrice.listing_id == Listing.id,
-                ListingPrice.plan_id == subscription.plan_id,
-                ListingPrice.currency == subscription.currency,
+                ListingPrice.plan_id == PlanPrice.plan_id,
+                ListingPrice.currency == PlanPrice.currency,
             ),
         )
         .where(
-            Listing.storefront_id == subscription.storefront_id,
-            Listing.offer_id == subscription.offer_id,
-            Storefront.currency == subscription.currency,
+            tuple_(
+                Listing.storefront_id, Listing.offer_id, PlanPrice.plan_id, PlanPrice.currency
+            ).in_(sorted(keys)),
             Storefront.is_opted_in.is_(True),
             Offer.status == OfferStatus.APPROVED,
         )
-    ).first()
-    if row is None or row[0] is None or row[0] <= 0 or 2 * row[1] > row[0]:
-        return None
-    return int(row[0]), int(row[1])
+    ).all()
+    prices = {}
+    for storefront_id, offer_id, plan_id, currency, retail_minor, wholesale_minor in rows:
+        if retail_minor is None or retail_minor <= 0 or 2 * wholesale_minor > retail_minor:
+            continue
+        prices[(storefront_id, offer_id, plan_id, currency)] = (
+            int(retail_minor),
+            int(wholesale_minor),
+        )
+    return prices
 
 
 def apply_noticed_price(subscription: Subscription, renewal_at: datetime) -> bool:
@@ -475,12 +571,16 @@ def _open_renewal(subscription: Subscription) -> SubscriptionRenewal | None:
 
 
 def _renewal_order(subscription: Subscription, seller: _Seller) -> tuple[SubscriptionRenewal, bool]:
-    """The order for the subscription's next period, and whether this call made it: made
-    once, with the subscription's price and the storefront's commission and override rates
-    at renewal time."""
+    """The order for the subscription's next period, and whether this call made it (once)."""
     renewal = _open_renewal(subscription)
     if renewal is not None:
         return renewal, False
+    return _new_renewal_order(subscription, seller), True
+
+
+def _new_renewal_order(subscription: Subscription, seller: _Seller) -> SubscriptionRenewal:
+    """The order for the subscription's next period, with the subscription's price and the
+    storefront's commission and override rates at renewal time (flushed by the caller)."""
     total = subscription.unit_retail_minor * subscription.quantity
     order = Order(
         storefront_id=subscription.storefront_id,
@@ -519,8 +619,7 @@ def _renewal_order(subscription: Subscription, seller: _Seller) -> tuple[Subscri
         due_at=subscription.current_period_end,
     )
     db.session.add_all((order, renewal))
-    db.session.flush()
-    return renewal, True
+    return renewal
 
 
 def next_attempt(
@@ -537,17 +636,23 @@ def next_attempt(
     unknown = next((p for p in attempts if p.status == PaymentStatus.CREATED), None)
     if unknown is not None:
         return unknown, False
+    payment = _new_attempt(subscription, renewal, len(attempts) + 1)
+    db.session.flush()
+    return payment, True
+
+
+def _new_attempt(subscription: Subscription, renewal: SubscriptionRenewal, number: int) -> Payment:
+    """The renewal's attempt `number`, with its deterministic idempotency key."""
     payment = Payment(
         storefront_id=subscription.storefront_id,
-        order_id=renewal.order_id,
-        idempotency_key=f"renewal-{subscription.id}-{renewal.period}-{len(attempts) + 1}",
+        order=renewal.order,
+        idempotency_key=f"renewal-{subscription.id}-{renewal.period}-{number}",
         payment_method=subscription.payment_method or "none",
         amount_minor=renewal.order.total_minor,
         currency=renewal.order.currency,
     )
     db.session.add(payment)
-    db.session.flush()
-    return payment, True
+    return payment
 
 
 def charge_attempt(

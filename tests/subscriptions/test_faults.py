@@ -101,9 +101,14 @@ def test_two_runs_at_the_same_moment_charge_once(
         thread.join(timeout=60)
     assert len(results) == 2, results
     db.session.expire_all()
-    assert len(ledger_transactions()) == 3  # the purchase, one renewal of each subscription
-    assert renewal_charges_at_stripe(localstripe_url, customer) == 3
-    assert [sub.period for sub in subscriptions()] == [2, 2]
+    # At the yearly plan's end the monthly one is due for many periods: each run moves each
+    # subscription one step, so it may be renewed once or twice, but every period it moved
+    # to was charged and posted exactly once, whoever of the two runs did it.
+    monthly, yearly = [sub.period for sub in subscriptions()]
+    assert 2 <= monthly <= 3 and yearly == 2
+    renewed = (monthly - 1) + (yearly - 1)
+    assert len(ledger_transactions()) == 1 + renewed  # the purchase and each renewed period
+    assert renewal_charges_at_stripe(localstripe_url, customer) == 1 + renewed
 
 
 def only_customer() -> str:
