@@ -46,7 +46,7 @@ def lock_with(model: type[Any], row_id: int, *others: Any) -> tuple[Any, ...] | 
     """`model`'s row and, joined to it in the same statement, the rows of `others` (pairs of
     model and join condition), all locked and freshly read: one round trip for rows that are
     locked together; None when there is no such row."""
-    statement = select(model, *(other for other, _ in others))
+    statement = select(model, *(other for other, _ in others)).select_from(model)
     for other, condition in others:
         statement = statement.join(other, condition)
     found = db.session.execute(

@@ -40,7 +40,7 @@ from storefront.payments.provider import (
     PaymentProvider,
     ProviderUnavailable,
 )
-from storefront.payments.services import apply_result, lock_payment, refresh
+from storefront.payments.services import apply_result, refresh
 from storefront.subscriptions.events import subscription_event
 from storefront.subscriptions.licenses import set_subscription_keys
 from storefront.subscriptions.models import (
@@ -697,13 +697,17 @@ def charge_attempt(
 def _charge(
     subscription_id: int, payment_id: int, fresh: bool, now: datetime, provider: PaymentProvider
 ) -> _Step:
-    subscription = lock_subscription(subscription_id)
-    if subscription is None:
+    # the subscription, and the payment with its order as apply_result will want them: one
+    # statement at the start of the charge's own transaction
+    rows = locks.lock_with(
+        Subscription,
+        subscription_id,
+        (Payment, Payment.id == payment_id),
+        (Order, Order.id == Payment.order_id),
+    )
+    if rows is None:
         return _Step(Outcome.SKIPPED)
-    try:
-        payment, _order = lock_payment(payment_id)  # as apply_result will want them
-    except LookupError:
-        return _Step(Outcome.SKIPPED)
+    subscription, payment, _order = rows
     if payment.status != PaymentStatus.CREATED:
         return _Step(Outcome.SKIPPED)  # another run charged it meanwhile
     try:

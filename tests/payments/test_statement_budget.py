@@ -119,10 +119,11 @@ def test_a_renewal_costs_a_bounded_number_of_statements(
     summary = renew_subscriptions([subscription.id], due, gateway.provider())
     assert summary[Outcome.RENEWED] == 1, summary.summary()
     # 3 for the batch's terms; 7 to record the attempts (locks, renewal orders, prices,
-    # inserts); 10 to charge each and begin its next period (locks, updates, webhooks' endpoints
-    # once per owner, the posting)
+    # inserts); 11 to charge each and begin its next period (one lock statement, updates,
+    # webhooks' endpoints once per owner, the posting)
     trips = _round_trips(query_counter)
-    assert len(trips) <= 22, "\n".join(trips)
+    assert len(trips) <= 21, "\n".join(trips)
+    assert len(_selects_of(query_counter, "subscriptions")) == 3  # terms, batch lock, charge
     assert len(_selects_of(query_counter, "storefront_webhook_endpoints")) == 1
     assert not _selects_of(query_counter, "orders")  # the renewal order is never re-read
     assert only_subscription().period == 2
@@ -143,7 +144,7 @@ def test_a_batch_records_its_renewals_together(
     order_inserts = [q for q in query_counter if q.startswith("INSERT INTO orders")]
     if db.engine.dialect.name == "postgresql":  # one INSERT ... RETURNING for the batch
         assert len(order_inserts) == 1
-    # a second subscription adds its charge (13 with its own endpoints, keys and posting), not a
+    # a second subscription adds its charge (12 with its own endpoints, keys and posting), not a
     # second round of look-ups
-    assert len(_round_trips(query_counter)) <= 22 + 13
+    assert len(_round_trips(query_counter)) <= 21 + 12
     assert [sub.period for sub in subscriptions()] == [2, 2]
