@@ -10,14 +10,22 @@ such as its catalog, each tagged with the numbers it was loaded under, and reloa
 longer match. With `REDIS_URL` the numbers live in Redis (one MGET per request), so a change
 made through any process is seen by every other at once; without it (one process, the embedded
 default) they live in this process.
+
+Reading the numbers from Redis on every request would cost a network round trip per page, so
+each process also listens on a Redis channel where every bump is announced: a number read once
+is reused from memory until a bump of it is announced, and is read again at least once a
+second (`VERIFY_SECONDS`) in case an announcement was lost. Whenever this process is not
+listening (not subscribed yet, or reconnected), nothing is reused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +53,8 @@ MAX_HOSTS = 50_000  # remembered host names per process (unknown ones included)
 # Storefronts kept per process, least recently used dropped first: about 65 KiB each with a
 # catalog of 50 offers. `STOREFRONT_CACHE_SIZE` overrides it.
 DEFAULT_STOREFRONTS = 1_000
+VERIFY_SECONDS = 1.0  # a number reused from memory is read from Redis again after this long
+EVERYTHING = "*"  # announced when the marketplace generation moves
 _MUTABLE_COLUMNS = ("languages", "footer_links")  # JSON lists: each request gets its own copy
 
 
@@ -82,29 +92,116 @@ class RedisVersions:
         self.url = url
         self.generation_key = f"{prefix}generation"
         self.prefix = f"{prefix}storefront:"
+        self.channel = f"{prefix}bumps"
 
     @property
     def client(self) -> Redis:
         return _redis(self.url, os.getpid())
 
     def read(self, storefront_id: int | None) -> Tag:
-        generation, version = self.client.mget(
-            self.generation_key, f"{self.prefix}{storefront_id or 0}"
-        )
+        key = storefront_id or 0
+        watch = _watch(self.url, self.channel, os.getpid())
+        known = watch.known(key)
+        if known is not None:
+            return known
+        generation, version = self.client.mget(self.generation_key, f"{self.prefix}{key}")
         if generation is None:
             # A fresh (or flushed) Redis: start from a random generation, so that nothing a
             # process cached under the old numbers can match the new ones by chance.
             self.client.set(self.generation_key, random.getrandbits(62), nx=True)
             return self.read(storefront_id)
-        return int(generation), int(version or 0)
+        tag = int(generation), int(version or 0)
+        watch.remember(key, tag)
+        return tag
 
     def bump(self, storefront_ids: Iterable[int], everything: bool) -> None:
+        ids = sorted(set(storefront_ids))
         pipeline = self.client.pipeline(transaction=False)
-        for storefront_id in storefront_ids:
+        for storefront_id in ids:
             pipeline.incr(f"{self.prefix}{storefront_id}")
         if everything:
             pipeline.incr(self.generation_key)
+        # announced after the numbers moved: a process that reads them in between and keeps
+        # the new ones only drops them again
+        pipeline.publish(self.channel, EVERYTHING if everything else ",".join(map(str, ids)))
         pipeline.execute()
+
+
+class BumpWatch:
+    """This process's subscription to the channel where bumps are announced, and the numbers
+    it may reuse meanwhile: storefront id (0: no storefront) → (tag, when read)."""
+
+    def __init__(self, client: Redis, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+        self.known_tags: dict[int, tuple[Tag, float]] = {}
+        self.listening = False  # subscribed, and every announcement since then applied
+        self._pubsub: Any = None
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def known(self, storefront_id: int) -> Tag | None:
+        """The tag to use without asking Redis, or None to read it."""
+        with self._lock:
+            self._apply_announcements()
+            found = self.known_tags.get(storefront_id)
+            if found is None or time.monotonic() - found[1] > VERIFY_SECONDS:
+                return None
+            return found[0]
+
+    def remember(self, storefront_id: int, tag: Tag) -> None:
+        """Keep a tag just read from Redis, unless a bump announced meanwhile drops it."""
+        with self._lock:
+            if not self.listening:
+                self._apply_announcements()  # the subscription's answer may be in now
+                return
+            if len(self.known_tags) >= MAX_HOSTS:
+                self.known_tags.clear()
+            self.known_tags[storefront_id] = (tag, time.monotonic())
+            self._apply_announcements()
+
+    def _apply_announcements(self) -> None:
+        try:
+            if self._pubsub is None:
+                self._subscribe()
+            while self._pubsub is not None:
+                message = self._pubsub.get_message(timeout=0.0)
+                if message is None:
+                    break
+                self._apply(message)
+        except RedisError as error:
+            log.warning("not listening for storefront changes: %s", error)
+            self._stop_listening()
+
+    def _subscribe(self) -> None:
+        if time.monotonic() < self._retry_at:
+            return
+        self._retry_at = time.monotonic() + VERIFY_SECONDS
+        pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
+        pubsub.subscribe(self.channel)
+        self._pubsub = pubsub
+
+    def _apply(self, message: dict[str, Any]) -> None:
+        if message["type"] == "subscribe":  # first, or again after a reconnection
+            self.known_tags.clear()  # announcements may have been missed before it
+            self.listening = True
+            return
+        if message["type"] != "message":
+            return
+        data = message["data"].decode()
+        if data == EVERYTHING:
+            self.known_tags.clear()
+        else:
+            for storefront_id in data.split(","):
+                self.known_tags.pop(int(storefront_id), None)
+
+    def _stop_listening(self) -> None:
+        self.known_tags.clear()
+        self.listening = False
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(RedisError):
+                pubsub.close()
 
 
 # Shared by every app of the process: a change through one app reloads the others' entries
@@ -119,6 +216,12 @@ def _redis(url: str, pid: int) -> Redis:
     return Redis.from_url(
         url, socket_timeout=2, socket_connect_timeout=2, single_connection_client=True
     )
+
+
+@cache
+def _watch(url: str, channel: str, pid: int) -> BumpWatch:
+    """One subscription per process and channel, made in the process that uses it."""
+    return BumpWatch(_redis(url, pid), channel)
 
 
 def versions_for(app: Flask) -> Versions:
