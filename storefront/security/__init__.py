@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Config, Flask, Response, abort, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -31,14 +31,25 @@ def _origin(url: str) -> str:
 def content_security_policy(nonce: str) -> str:
     """Our origin, and Stripe's (localstripe's in tests and the demo) for Stripe.js, its API
     calls and its frames; nothing inline without the nonce, no eval, no plugins, no framing."""
-    config = current_app.config
+    framed = bool(g.get("framed_by_self"))
+    policies: dict[bool, str] = current_app.extensions.setdefault("csp_policies", {})
+    policy = policies.get(framed)
+    if policy is None:  # the same for every response of the app but for the nonce
+        policy = policies[framed] = _policy(current_app.config, framed)
+    return policy.replace(_NONCE, nonce)
+
+
+_NONCE = "{nonce}"
+
+
+def _policy(config: Config, framed_by_self: bool) -> str:
     stripe_js = _origin(config["STRIPE_JS_URL"])
     stripe_api = _origin(config.get("STRIPE_API_BASE") or "https://api.stripe.com")
     stripe_frames = " ".join(config["STRIPE_FRAME_ORIGINS"]) or stripe_js
     directives = {
         "default-src": "'self'",
-        "script-src": f"'self' 'nonce-{nonce}' {stripe_js}",
-        "style-src": f"'self' 'nonce-{nonce}'",
+        "script-src": f"'self' 'nonce-{_NONCE}' {stripe_js}",
+        "style-src": f"'self' 'nonce-{_NONCE}'",
         "img-src": "'self' data:",
         "font-src": "'self'",
         "connect-src": " ".join(dict.fromkeys(("'self'", stripe_js, stripe_api))),
@@ -46,7 +57,7 @@ def content_security_policy(nonce: str) -> str:
         "form-action": "'self'",
         "object-src": "'none'",
         "base-uri": "'none'",
-        "frame-ancestors": "'self'" if g.get("framed_by_self") else "'none'",
+        "frame-ancestors": "'self'" if framed_by_self else "'none'",
     }
     return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
@@ -75,7 +86,15 @@ def _contains_nul(value: object) -> bool:
 def _refuse_nul_bytes() -> None:
     """NUL is never valid text (PostgreSQL refuses it in any text column): a request carrying
     one in its host, path, query, form or JSON gets 400 before any view or query runs."""
-    values: list[object] = [request.host, request.path, *request.args.values()]
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    if (
+        "\x00" in request.host
+        or "\x00" in environ.get("PATH_INFO", "")
+        or ("%00" in query or "\x00" in query)  # the only ways a NUL reaches `request.args`
+    ):
+        abort(400)
+    values: list[object] = []
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += request.form.values()
     elif request.is_json:

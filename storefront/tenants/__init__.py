@@ -66,10 +66,10 @@ def _unbind_tenant(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from storefront.tenants.branding import footer_links
+    from storefront.shop.rendering import shown_footer_links
 
     install()
     install_invalidation()
-    app.jinja_env.globals["footer_links"] = footer_links
+    app.jinja_env.globals["footer_links"] = shown_footer_links
     app.before_request(_bind_tenant)
     app.teardown_request(_unbind_tenant)

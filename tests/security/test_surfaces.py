@@ -106,5 +106,7 @@ def test_nul_bytes_are_refused_before_any_query(client: FlaskClient) -> None:
     assert form.status_code == 400
     assert client.get("/offers/bad%00slug", headers=host).status_code == 400
     assert client.get("/?q=%00", headers=host).status_code == 400
+    assert client.get("/?q=a&lang=en%00x", headers=host).status_code == 400
+    assert client.get("/?q=%2500", headers=host).status_code == 200  # "%00" as text is fine
     api = client.post("/stripe/webhook", json={"id": "evt\x00"}, headers=MARKETPLACE)
     assert api.status_code == 400

@@ -118,6 +118,15 @@ def test_branding_and_opt_out_show_at_once(client: FlaskClient) -> None:
     store.name = "Second Name"
     db.session.commit()
     assert "Second Name" in _page(client)[1]
+    store.primary_color = "#123456"
+    store.footer_links = [{"label": "Imprint", "url": "https://example.com/imprint"}]
+    db.session.commit()
+    page = _page(client)[1]
+    assert "--brand-primary:#123456;" in page
+    assert 'href="https://example.com/imprint"' in page and ">Imprint<" in page
+    store.footer_links = []
+    db.session.commit()
+    assert "Imprint" not in _page(client)[1]
     store.is_opted_in = False
     db.session.commit()
     assert _page(client)[0] == 404
