@@ -121,8 +121,14 @@ def _totals(party: Party, period: Period) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def _lines_query(party: Party, period: Period) -> Select[*tuple[Any, ...]]:
-    order = (LedgerTransaction.created_at, LedgerEntry.id)
+def _lines_query(
+    party: Party, period: Period, from_the_end: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """The period's lines in statement order with their running sums; `from_the_end`: in
+    reverse order, with the sum of each line and the lines after it."""
+    order: tuple[Any, ...] = (LedgerTransaction.created_at, LedgerEntry.id)
+    if from_the_end:
+        order = tuple(column.desc() for column in order)
     return (
         select(
             LedgerTransaction.id,
@@ -158,10 +164,20 @@ def _line(party: Party, opening_minor: int, row: Any) -> StatementLine:
 
 
 def statement(party: Party, period: Period, page: int = 1) -> Statement:
-    """One page of a party's statement; amounts are what the platform owes the party."""
+    """One page of a party's statement; amounts are what the platform owes the party.
+
+    A page in the second half is read from the end: the database then skips the lines after
+    it instead of the (many more) lines before it, and each line's running balance is the
+    period's total less the lines after it."""
     page = max(1, page)
-    query = _lines_query(party, period).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    return _statement(party, period, query, page)
+    totals = _totals(party, period)
+    count = totals[2]
+    first, end = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, count)
+    if first < count and first > count - end:
+        query = _lines_query(party, period, from_the_end=True).limit(end - first)
+        return _statement(party, period, query.offset(count - end), page, totals, True)
+    query = _lines_query(party, period).limit(PAGE_SIZE).offset(first)
+    return _statement(party, period, query, page, totals)
 
 
 def statement_after(
@@ -185,10 +201,18 @@ def statement_after(
 
 
 def _statement(
-    party: Party, period: Period, lines_query: Select[*tuple[Any, ...]], page: int
+    party: Party,
+    period: Period,
+    lines_query: Select[*tuple[Any, ...]],
+    page: int,
+    totals: tuple[int, int, int] | None = None,
+    from_the_end: bool = False,
 ) -> Statement:
-    opening, closing, count = _totals(party, period)
-    rows = db.session.execute(lines_query).all()
+    opening, closing, count = totals or _totals(party, period)
+    rows: list[Any] = list(db.session.execute(lines_query).all())
+    if from_the_end:  # back in statement order, each with the sum up to and including it
+        period_sum = closing - opening
+        rows = [(*row[:5], period_sum - row[5] + row[4], row[6]) for row in reversed(rows)]
     payouts = list(
         db.session.scalars(
             select(Payout)

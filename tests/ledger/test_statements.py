@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from storefront.extensions import db
+from storefront.ledger import statements
 from storefront.ledger.models import Account
 from storefront.ledger.statements import (
     Party,
@@ -70,3 +71,28 @@ def test_unreadable_periods_are_refused() -> None:
         Period.month("2025-13")
     with pytest.raises(PeriodError):
         Period.days(date(2025, 10, 2), date(2025, 10, 1))
+
+
+def test_every_page_continues_the_running_balance_whichever_end_it_is_read_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages in the second half are read from the end of the period: the lines, their order
+    (ties on time by entry) and their balances are the same as reading from the start."""
+    monkeypatch.setattr(statements, "PAGE_SIZE", 4)
+    post("before", datetime(2025, 9, 30, tzinfo=UTC), "USD", {(Account.ISV_PAYABLE, 1): 1000})
+    amounts = [(-1) ** n * (n * 37 % 101 + 1) for n in range(19)]
+    for n, amount in enumerate(amounts):
+        day = datetime(2025, 10, 1 + n // 3, tzinfo=UTC)  # three lines at each moment
+        post(f"line-{n}", day, "USD", {(Account.ISV_PAYABLE, 1): amount})
+        post(f"other-{n}", day, "USD", {(Account.ISV_PAYABLE, 2): 5})
+    post("after", datetime(2025, 11, 1, tzinfo=UTC), "USD", {(Account.ISV_PAYABLE, 1): 3})
+    db.session.commit()
+    october = Period.month("2025-10")
+    pages = [statement(ISV, october, page) for page in range(1, 7)]
+    assert pages[0].pages == 5 and [len(page.lines) for page in pages] == [4, 4, 4, 4, 3, 0]
+    lines = [line for page in pages for line in page.lines]
+    assert [line.amount.amount for line in lines] == amounts
+    balances = [1000 + sum(amounts[: n + 1]) for n in range(len(amounts))]
+    assert [line.balance.amount for line in lines] == balances
+    assert [line.entry_id for line in lines] == sorted(line.entry_id for line in lines)
+    assert all(page.closing.amount == balances[-1] for page in pages)
