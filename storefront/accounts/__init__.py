@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request, session
 from flask_babel import lazy_gettext
+from flask_login.config import COOKIE_NAME
 
 from storefront.accounts.models import Role, User
 from storefront.accounts.signin import session_still_valid
@@ -27,7 +28,17 @@ def _load_user(user_id: str) -> User | None:
     return user
 
 
+def _anonymous_without_signed_in_session() -> None:
+    """A request whose session names no user (and with no remember-me cookie, which is never
+    issued) is anonymous: said at once, instead of Flask-Login's work on every page (its
+    session protection hashes the client's address and agent before finding no user)."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    if "_user_id" not in session and cookie not in request.cookies:
+        g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_anonymous_without_signed_in_session)  # before anything reads the user
     from storefront.accounts import (
         reset_views,  # noqa: F401 - registers the reset pages
         security_views,
