@@ -171,12 +171,13 @@ def statement(party: Party, period: Period, page: int = 1) -> Statement:
     period's total less the lines after it."""
     page = max(1, page)
     totals = _totals(party, period)
-    count = totals[2]
-    first, end = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, count)
-    if first < count and first > count - end:
-        query = _lines_query(party, period, from_the_end=True).limit(end - first)
-        return _statement(party, period, query.offset(count - end), page, totals, True)
-    query = _lines_query(party, period).limit(PAGE_SIZE).offset(first)
+    before = (page - 1) * PAGE_SIZE  # lines on the pages before this one
+    shown = min(PAGE_SIZE, totals[2] - before)
+    after = totals[2] - before - shown
+    if shown > 0 and after < before:
+        query = _lines_query(party, period, from_the_end=True).limit(shown).offset(after)
+        return _statement(party, period, query, page, totals, from_the_end=True)
+    query = _lines_query(party, period).limit(PAGE_SIZE).offset(before)
     return _statement(party, period, query, page, totals)
 
 

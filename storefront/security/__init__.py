@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Config, Flask, Response, abort, current_app, g, request
 
+_NONCE = "{nonce}"  # where each response's nonce goes in the app's policy
+
 
 def csp_nonce() -> str:
     """The nonce of this response, for `<style nonce=...>`/`<script nonce=...>` in templates."""
@@ -37,9 +39,6 @@ def content_security_policy(nonce: str) -> str:
     if policy is None:  # the same for every response of the app but for the nonce
         policy = policies[framed] = _policy(current_app.config, framed)
     return policy.replace(_NONCE, nonce)
-
-
-_NONCE = "{nonce}"
 
 
 def _policy(config: Config, framed_by_self: bool) -> str:
@@ -91,7 +90,8 @@ def _refuse_nul_bytes() -> None:
     if (
         "\x00" in request.host
         or "\x00" in environ.get("PATH_INFO", "")
-        or ("%00" in query or "\x00" in query)  # the only ways a NUL reaches `request.args`
+        or "%00" in query  # the only ways a NUL reaches `request.args`
+        or "\x00" in query
     ):
         abort(400)
     values: list[object] = []

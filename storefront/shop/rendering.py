@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, render_template, session, url_for
 
 from storefront.i18n import page_translations
 from storefront.orders.cart import Cart
-from storefront.tenants import cached_storefront
-from storefront.tenants.branding import FooterLink, css_custom_properties, footer_links
-from storefront.tenants.cache import memoised
+from storefront.tenants import per_version
+from storefront.tenants.branding import css_custom_properties
 from storefront.tenants.models import Storefront
 from storefront.themes import DEFAULT_THEME
-
-T = TypeVar("T")
 
 
 def storefront_theme(storefront: Storefront) -> str:
@@ -32,23 +28,9 @@ def render_storefront(storefront: Storefront, template: str, **context: Any) -> 
         f"@{theme}/{template}",
         theme=theme,
         storefront=storefront,
-        brand_css=_per_version(storefront, "brand_css", css_custom_properties),
+        brand_css=per_version(storefront, "brand_css", css_custom_properties),
         logo_url=logo_url,
         cart_count=len(Cart(session)),
         **page_translations(),
         **context,
     )
-
-
-def shown_footer_links(storefront: Storefront) -> list[FooterLink]:
-    """`footer_links` for templates, worked out once per storefront version."""
-    return _per_version(storefront, "footer_links", footer_links)
-
-
-def _per_version(storefront: Storefront, key: str, derive: Callable[[Storefront], T]) -> T:
-    """Derived from the request's cached storefront row: kept with it (a change bumps its
-    version and drops both); a row a view loaded or changed is derived afresh."""
-    cached = cached_storefront()
-    if cached is None or cached.row is not storefront:
-        return derive(storefront)
-    return memoised(cached, key, lambda: derive(storefront))

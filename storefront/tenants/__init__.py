@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask, abort, current_app, g, request
 
 from storefront.extensions import db
+from storefront.tenants.branding import FooterLink, footer_links
 from storefront.tenants.cache import (
     CachedStorefront,
+    memoised,
     storefront_cache,
     storefront_id_for_host,
 )
@@ -14,6 +19,8 @@ from storefront.tenants.invalidation import install as install_invalidation
 from storefront.tenants.models import Storefront
 from storefront.tenants.resolve import UnknownHost, normalise_host
 from storefront.tenants.scope import clear_request_tenant, install, set_request_tenant
+
+T = TypeVar("T")
 
 
 def current_storefront() -> Storefront | None:
@@ -37,6 +44,21 @@ def cached_storefront() -> CachedStorefront | None:
     """The request's storefront as cached (row, suspension, derived data such as its catalog)."""
     cached: CachedStorefront | None = g.get("cached_storefront")
     return cached
+
+
+def per_version(storefront: Storefront, key: str, derive: Callable[[Storefront], T]) -> T:
+    """`derive(storefront)`, kept with the request's cached storefront row when it is that
+    row (a change bumps its version and drops both); a row a view loaded or changed is
+    derived afresh."""
+    cached = cached_storefront()
+    if cached is None or cached.row is not storefront:
+        return derive(storefront)
+    return memoised(cached, key, lambda: derive(storefront))
+
+
+def shown_footer_links(storefront: Storefront) -> list[FooterLink]:
+    """`footer_links` for templates, worked out once per storefront version."""
+    return per_version(storefront, "footer_links", footer_links)
 
 
 def _bind_tenant() -> None:
@@ -66,8 +88,6 @@ def _unbind_tenant(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from storefront.shop.rendering import shown_footer_links
-
     install()
     install_invalidation()
     app.jinja_env.globals["footer_links"] = shown_footer_links

@@ -7,9 +7,9 @@ storefronts at once. Every committed change to a storefront's branding, status, 
 prices or the offers they list bumps the versions concerned (`storefront.tenants.invalidation`
 notices the changed rows). A process keeps the storefront row, its suspension and derived data
 such as its catalog, each tagged with the numbers it was loaded under, and reloads when they no
-longer match. With `REDIS_URL` the numbers live in Redis (one MGET per request), so a change
-made through any process is seen by every other at once; without it (one process, the embedded
-default) they live in this process.
+longer match. With `REDIS_URL` the numbers live in Redis, so a change made through any process
+is seen by every other at once; without it (one process, the embedded default) they live in
+this process.
 
 Reading the numbers from Redis on every request would cost a network round trip per page, so
 each process also listens on a Redis channel where every bump is announced: a number read once
@@ -188,12 +188,12 @@ class BumpWatch:
             return
         if message["type"] != "message":
             return
-        data = message["data"].decode()
-        if data == EVERYTHING:
+        ids = message["data"].decode().split(",")
+        if not all(part.isdigit() for part in ids):  # EVERYTHING, or not ours to read
             self.known_tags.clear()
-        else:
-            for storefront_id in data.split(","):
-                self.known_tags.pop(int(storefront_id), None)
+            return
+        for storefront_id in ids:
+            self.known_tags.pop(int(storefront_id), None)
 
     def _stop_listening(self) -> None:
         self.known_tags.clear()

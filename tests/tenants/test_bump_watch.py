@@ -5,37 +5,13 @@ have missed an announcement (lost subscription) or has not checked for a second.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from redis import Redis
-from redis.exceptions import RedisError
 
 from storefront.tenants import cache
 from storefront.tenants.cache import RedisVersions
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def raw() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except RedisError as error:
-        pytest.skip(f"needs Redis at {REDIS_URL}: {error}")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix(raw: Redis) -> Iterator[str]:
-    prefix = f"test:{uuid.uuid4().hex}:"
-    yield prefix
-    keys = list(raw.scan_iter(f"{prefix}*"))
-    if keys:
-        raw.delete(*keys)
+from tests.tenants.conftest import REDIS_URL
 
 
 def _listening(versions: RedisVersions) -> RedisVersions:
@@ -47,11 +23,11 @@ def _listening(versions: RedisVersions) -> RedisVersions:
     pytest.fail("the subscription was never confirmed")
 
 
-def test_every_bump_is_seen_on_the_next_read(prefix: str) -> None:
+def test_every_bump_is_seen_on_the_next_read(redis_prefix: str) -> None:
     """The announcement reaches the reader on its own connection, as it reaches every process
     (tests/tenants/test_two_processes.py checks two real ones)."""
-    reader = _listening(RedisVersions(REDIS_URL, prefix))
-    writer = RedisVersions(REDIS_URL, prefix)
+    reader = _listening(RedisVersions(REDIS_URL, redis_prefix))
+    writer = RedisVersions(REDIS_URL, redis_prefix)
     generation, version = reader.read(7)
     for round_ in range(1, 101):
         writer.bump([7], everything=False)
@@ -61,30 +37,46 @@ def test_every_bump_is_seen_on_the_next_read(prefix: str) -> None:
     assert reader.read(None)[0] == generation + 1
 
 
-def test_a_number_is_reused_until_its_bump_is_announced(raw: Redis, prefix: str) -> None:
-    versions = _listening(RedisVersions(REDIS_URL, prefix))
+def test_a_number_is_reused_until_its_bump_is_announced(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    versions = _listening(RedisVersions(REDIS_URL, redis_prefix))
     tag = versions.read(7)
-    raw.incr(f"{prefix}storefront:7")  # moved without an announcement: not seen yet
+    redis_client.incr(f"{redis_prefix}storefront:7")  # moved without an announcement: not seen yet
     assert versions.read(7) == tag
-    raw.publish(f"{prefix}bumps", "7")
+    redis_client.publish(f"{redis_prefix}bumps", "7")
     assert versions.read(7) == (tag[0], tag[1] + 1)
 
 
-def test_nothing_is_reused_after_the_subscription_is_lost(raw: Redis, prefix: str) -> None:
-    versions = _listening(RedisVersions(REDIS_URL, prefix))
+def test_nothing_is_reused_after_the_subscription_is_lost(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    versions = _listening(RedisVersions(REDIS_URL, redis_prefix))
     tag = versions.read(7)
     watch = cache._watch(versions.url, versions.channel, os.getpid())
     host, port = watch._pubsub.connection._sock.getsockname()[:2]
-    raw.incr(f"{prefix}storefront:7")  # its announcement is lost with the subscription
-    raw.client_kill_filter(addr=f"{host}:{port}")
+    redis_client.incr(
+        f"{redis_prefix}storefront:7"
+    )  # its announcement is lost with the subscription
+    redis_client.client_kill_filter(addr=f"{host}:{port}")
     assert versions.read(7) == (tag[0], tag[1] + 1)
 
 
 def test_a_number_is_read_again_after_verify_seconds(
-    raw: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+    redis_client: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    versions = _listening(RedisVersions(REDIS_URL, prefix))
+    versions = _listening(RedisVersions(REDIS_URL, redis_prefix))
     tag = versions.read(7)
-    raw.incr(f"{prefix}storefront:7")
+    redis_client.incr(f"{redis_prefix}storefront:7")
     monkeypatch.setattr(cache, "VERIFY_SECONDS", 0.0)
+    assert versions.read(7) == (tag[0], tag[1] + 1)
+
+
+def test_an_announcement_it_cannot_read_drops_every_number(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    versions = _listening(RedisVersions(REDIS_URL, redis_prefix))
+    tag = versions.read(7)
+    redis_client.incr(f"{redis_prefix}storefront:7")
+    redis_client.publish(f"{redis_prefix}bumps", "")  # no ids: nothing can be trusted
     assert versions.read(7) == (tag[0], tag[1] + 1)

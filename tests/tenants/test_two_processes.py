@@ -12,15 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask_migrate import upgrade
-from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -33,9 +30,9 @@ from storefront.catalog.models import BillingTerm
 from storefront.extensions import db
 from tests import factories
 from tests.conftest import free_port
+from tests.tenants.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _postgres_base() -> str:
@@ -61,20 +58,6 @@ def shared_database() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except RedisError as error:
-        pytest.skip(f"needs Redis at {REDIS_URL}: {error}")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    yield prefix
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
 
 
 def _start(database_url: str, prefix: str, folder: Path, name: str) -> tuple[Any, int]:
