@@ -84,6 +84,9 @@ DEFAULTS: dict[str, Any] = {
     "RENEWAL_RETRY_DAYS": (1, 3, 7),
     "RENEWAL_GRACE_DAYS": 14,
     "RENEWAL_BATCH_SIZE": 500,
+    # A batch's charges are applied in transactions of at most this long (then committed), so
+    # the rows they lock are held no longer than this and one provider call.
+    "RENEWAL_COMMIT_SECONDS": 0.5,
     "PRICE_NOTICE_DAYS": 30,
 }
 

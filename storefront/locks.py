@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from storefront.extensions import db
 
-_KEY = "locked_rows"  # session.info: {(model, id)} locked in the current transaction
+_KEY = "locked_rows"  # session.info: {(model, id): row} locked in the current transaction
 
 Row = TypeVar("Row")
 
@@ -62,9 +62,19 @@ def lock_with(model: type[Any], row_id: int, *others: Any) -> tuple[Any, ...] | 
 
 def held_rows(*rows: Any) -> None:
     """Record rows this transaction has just locked (read FOR UPDATE, populate_existing)."""
-    held = db.session.info.setdefault(_KEY, set())
+    held = db.session.info.setdefault(_KEY, {})
     for row in rows:
-        held.add((type(row), inspect(row).identity[0]))
+        held[(type(row), inspect(row).identity[0])] = row
+
+
+def find_held(model: type[Row], **values: Any) -> Row | None:
+    """A row of `model` this transaction holds whose attributes have these values, or None
+    when it holds none: for a caller that knows a locked row by another column than its id
+    (a renewal by its order)."""
+    for (held_model, _row_id), row in db.session.info.get(_KEY, {}).items():
+        if held_model is model and all(getattr(row, k) == v for k, v in values.items()):
+            return row  # type: ignore[no-any-return]
+    return None
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

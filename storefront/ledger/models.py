@@ -117,3 +117,4 @@ class Payout(Model):
     amount_minor: Mapped[int]
 
     run: Mapped[PayoutRun] = relationship(back_populates="payouts")
+    transaction: Mapped[LedgerTransaction] = relationship()

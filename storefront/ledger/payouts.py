@@ -125,7 +125,7 @@ def run_payouts(
         db.session.add(
             Payout(
                 run=run,
-                transaction_id=transaction.id,
+                transaction=transaction,
                 account=due.account,
                 party_id=due.party_id,
                 currency=due.currency,

@@ -53,7 +53,8 @@ def _posted(source_key: str) -> LedgerTransaction | None:
 
 
 def _write(transaction: LedgerTransaction, entries: Sequence[EntrySpec]) -> LedgerTransaction:
-    """Add a transaction with its entries; a duplicate source key fails here, at the flush."""
+    """Add a transaction with its entries, flushed with the caller's next flush or commit,
+    where a duplicate source key fails."""
     if sum(entry.amount_minor for entry in entries) != 0:
         raise LedgerError(f"The entries of {transaction.source_key} do not balance.")
     transaction.entries = [
@@ -66,7 +67,6 @@ def _write(transaction: LedgerTransaction, entries: Sequence[EntrySpec]) -> Ledg
         for entry in entries
     ]
     db.session.add(transaction)
-    db.session.flush()
     return transaction
 
 

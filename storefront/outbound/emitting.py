@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import after_this_request, current_app, has_app_context, has_request_context
@@ -22,7 +22,7 @@ from storefront.outbound.models import (
     StorefrontWebhookDelivery,
     StorefrontWebhookEndpoint,
 )
-from storefront.tenants.scope import tenant_scope
+from storefront.tenants.scope import all_tenants, tenant_scope
 from storefront.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,38 @@ def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
             )
             known[(model, owner_id)] = list(rows)
     return known[(model, owner_id)]
+
+
+def read_endpoints(storefront_ids: Iterable[int], isv_ids: Iterable[int]) -> None:
+    """Read the active endpoints of these storefronts and ISVs for this transaction, in two
+    statements, for a caller about to emit events to many owners (a batch of renewals):
+    `emit` then asks the database nothing of its own."""
+    _forget_endpoints_on_change(db.session())
+    known: dict[tuple[type, int], list[Any]] = db.session.info.setdefault(_ENDPOINTS, {})
+    stores = {owner for owner in storefront_ids if (StorefrontWebhookEndpoint, owner) not in known}
+    isvs = {owner for owner in isv_ids if (IsvWebhookEndpoint, owner) not in known}
+    found: dict[tuple[type, int], list[Any]] = {}
+    if stores:
+        with all_tenants():
+            for endpoint in db.session.scalars(
+                select(StorefrontWebhookEndpoint).where(
+                    StorefrontWebhookEndpoint.storefront_id.in_(stores),
+                    StorefrontWebhookEndpoint.active.is_(True),
+                )
+            ):
+                found.setdefault((StorefrontWebhookEndpoint, endpoint.storefront_id), []).append(
+                    endpoint
+                )
+    if isvs:
+        for isv_endpoint in db.session.scalars(
+            select(IsvWebhookEndpoint).where(
+                IsvWebhookEndpoint.isv_id.in_(isvs), IsvWebhookEndpoint.active.is_(True)
+            )
+        ):
+            found.setdefault((IsvWebhookEndpoint, isv_endpoint.isv_id), []).append(isv_endpoint)
+    for model, owners in ((StorefrontWebhookEndpoint, stores), (IsvWebhookEndpoint, isvs)):
+        for owner in owners:
+            known[(model, owner)] = found.get((model, owner), [])
 
 
 def _forget_endpoints_on_change(session: Session, *_args: Any) -> None:

@@ -25,7 +25,7 @@ from storefront.timeutil import utcnow
 
 def order_paid(order: Order, payment: Payment) -> None:
     """Called once, when `order` is marked paid by `payment` (inside its tenant scope)."""
-    renewal = db.session.scalar(
+    renewal = locks.find_held(SubscriptionRenewal, order_id=order.id) or db.session.scalar(
         select(SubscriptionRenewal).where(SubscriptionRenewal.order_id == order.id)
     )
     if renewal is not None:
@@ -104,7 +104,6 @@ def renewal_paid(renewal: SubscriptionRenewal) -> None:
     subscription.suspended_at = None
     if restored:
         set_subscription_keys(subscription.id, LicenseStatus.ACTIVE)
-    db.session.flush()
     subscription_event("renewed", subscription, order_id=renewal.order_id)
     if restored:
         subscription_event("restored", subscription, order_id=renewal.order_id)

@@ -1,16 +1,19 @@
 """The renewal engine: everything due at a given moment (tests pass the clock in).
 
-Each subscription is processed on its own, in two short transactions, so one failure never
-blocks the rest:
+Each subscription moves in two steps, so one failure never blocks the rest:
 
 1. *prepare*: lock the subscription row, decide what is due, and record the renewal order
    (one per subscription period, UNIQUE) and its payment attempt with a deterministic
-   idempotency key; commit, so the attempt is durable before any money moves.
+   idempotency key; commit, so the attempt is durable before any money moves. A batch's
+   plain renewals are prepared together (`_prepare_batch`), anything else alone.
 2. *charge*: lock the row again, re-read the attempt, and charge the saved card off-session
    only if nobody else has; the payment pipeline (`apply_result` → ledger, license keys,
-   next period) runs in this transaction. An attempt found unfinished from an earlier run
-   (a crash between the provider's answer and our commit) is first looked up at the
-   provider and applied from there, never charged twice.
+   next period) runs in this transaction. The attempts a batch prepared are charged in
+   transactions of several at once (`_charge_prepared`: one lock statement and one commit
+   for up to RENEWAL_COMMIT_SECONDS of charges); should one of those fail, its renewals go
+   alone, as unfinished attempts. An attempt found unfinished from an earlier run (a crash
+   between the provider's answer and our commit) is first looked up at the provider and
+   applied from there, never charged twice.
 
 Mail and receipts go out after the commit that caused them.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -26,12 +30,14 @@ from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from storefront import locks
 from storefront.catalog.models import Listing, ListingPrice, Offer, OfferStatus, PlanPrice
 from storefront.extensions import db
 from storefront.money import Money
 from storefront.orders.models import Order, OrderLine, OrderStatus
+from storefront.outbound.emitting import read_endpoints
 from storefront.payments import gateway
 from storefront.payments.models import Payment, PaymentStatus
 from storefront.payments.provider import (
@@ -170,15 +176,25 @@ def renew_job(subscription_ids: list[int], at: str) -> str:
 def renew_subscriptions(
     subscription_ids: Iterable[int], now: datetime, provider: PaymentProvider
 ) -> RenewalSummary:
-    """Process each subscription in its own transactions; a failure is logged and counted."""
+    """Process a batch of subscriptions: what `_prepare_batch` recorded is charged together
+    (`_charge_prepared`), everything else (and whatever of that failed) alone; a failure is
+    logged and counted."""
     summary = RenewalSummary()
     ids = list(subscription_ids)
     terms = _BatchTerms.read(ids)
     prepared = _prepare_batch(ids, now, terms)
+    for subscription_id, step in prepared.items():
+        _send_notices(subscription_id, terms.storefront_of[subscription_id], step.notices)
+    prepared = {sid: replace(step, notices=[]) for sid, step in prepared.items()}
+    charged = _charge_prepared(prepared, now, provider)
     for subscription_id in ids:
+        if subscription_id in charged:
+            summary.add(charged[subscription_id])
+            continue
+        left = prepared.get(subscription_id)
         try:
-            outcome = renew_one(
-                subscription_id, now, provider, terms, prepared.get(subscription_id)
+            outcome = renew_one(  # a prepared attempt left here may have been charged
+                subscription_id, now, provider, terms, left and replace(left, fresh=False)
             )
         except Exception:
             db.session.rollback()
@@ -295,10 +311,98 @@ def renew_one(
             return step.outcome
         step = _charge(subscription_id, step.payment_id, step.fresh, now, provider)
         db.session.commit()
-        if step.outcome == Outcome.RENEWED and step.order_id is not None:
-            gateway.after_order_paid(step.order_id)
-        _send_notices(subscription_id, storefront_id, step.notices)
+        _after_charge(subscription_id, storefront_id, step)
         return step.outcome
+
+
+def _charge_prepared(
+    prepared: dict[int, _Step], now: datetime, provider: PaymentProvider
+) -> dict[int, Outcome]:
+    """Charge the attempts a batch prepared, several to a transaction: their rows locked in
+    one statement, each charged and applied in turn, one commit when RENEWAL_COMMIT_SECONDS
+    have passed (or all are done), then the next lot. The outcomes by subscription of what
+    was committed; should a transaction fail, it is rolled back and the rest is left out, to
+    be renewed alone (its attempts looked up at the provider first: some may be charged)."""
+    limit = float(current_app.config["RENEWAL_COMMIT_SECONDS"])
+    waiting = [(sid, step) for sid, step in prepared.items() if step.payment_id is not None]
+    outcomes: dict[int, Outcome] = {}
+    while waiting:
+        deadline = time.monotonic() + limit
+        done: list[tuple[int, int | None, _Step]] = []  # subscription, storefront, step
+        try:
+            locked = _lock_attempts([step.payment_id for _, step in waiting if step.payment_id])
+            offers = _offers_of(locked.values())  # noqa: F841 (kept for the identity map)
+            _read_endpoints(locked.values())
+            for subscription_id, step in waiting:
+                rows = locked.get(step.payment_id or 0)
+                if rows is None:
+                    done.append((subscription_id, None, _Step(Outcome.SKIPPED)))
+                else:
+                    subscription, payment = rows
+                    with tenant_scope(subscription.storefront_id):
+                        result = _charge_locked(subscription, payment, step.fresh, now, provider)
+                    done.append((subscription_id, subscription.storefront_id, result))
+                if time.monotonic() >= deadline:
+                    break
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("renewal charges of %s subscriptions: each goes alone", len(waiting))
+            return outcomes
+        waiting = waiting[len(done) :]
+        for subscription_id, storefront_id, result in done:
+            if storefront_id is not None:
+                with tenant_scope(storefront_id):
+                    _after_charge(subscription_id, storefront_id, result)
+            outcomes[subscription_id] = result.outcome
+    return outcomes
+
+
+def _lock_attempts(payment_ids: list[int]) -> dict[int, tuple[Subscription, Payment]]:
+    """The renewal attempts, with their orders (and lines), renewals and subscriptions, locked
+    for this transaction in one statement (in subscription order, as every run locks them)
+    and freshly read: by payment id, each with its subscription."""
+    with all_tenants():
+        rows = db.session.execute(
+            select(Payment, Order, SubscriptionRenewal, Subscription)
+            .join(Order, Order.id == Payment.order_id)
+            .join(SubscriptionRenewal, SubscriptionRenewal.order_id == Order.id)
+            .join(Subscription, Subscription.id == SubscriptionRenewal.subscription_id)
+            .where(Payment.id.in_(payment_ids))
+            .order_by(Subscription.id)
+            .options(selectinload(Order.lines))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    for row in rows:
+        locks.held_rows(*row)
+    return {payment.id: (subscription, payment) for payment, _, _, subscription in rows}
+
+
+def _offers_of(attempts: Iterable[tuple[Subscription, Payment]]) -> list[Offer]:
+    """The subscriptions' offers, read in one statement: held by the caller for the
+    transaction, the session's identity map answers each event's look-up of its offer."""
+    ids = {subscription.offer_id for subscription, _ in attempts}
+    return list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)))) if ids else []
+
+
+def _read_endpoints(attempts: Iterable[tuple[Subscription, Payment]]) -> None:
+    """The webhook endpoints the attempts' events may go to (their storefronts' and ISVs'),
+    read for the transaction at once: the charges then apply without a look-up between them,
+    and their changes are written together at the commit."""
+    attempts = list(attempts)
+    isvs = {line.isv_id for _, payment in attempts for line in payment.order.lines}
+    read_endpoints(
+        {subscription.storefront_id for subscription, _ in attempts},
+        isvs | {subscription.isv_id for subscription, _ in attempts},
+    )
+
+
+def _after_charge(subscription_id: int, storefront_id: int, step: _Step) -> None:
+    """What follows a committed charge: the receipt of a renewed order, and the notices."""
+    if step.outcome == Outcome.RENEWED and step.order_id is not None:
+        gateway.after_order_paid(step.order_id)
+    _send_notices(subscription_id, storefront_id, step.notices)
 
 
 def _send_notices(subscription_id: int, storefront_id: int, notices: list[Notice]) -> None:
@@ -708,6 +812,22 @@ def _charge(
     if rows is None:
         return _Step(Outcome.SKIPPED)
     subscription, payment, _order = rows
+    step = _charge_locked(subscription, payment, fresh, now, provider)
+    if step.outcome == Outcome.ERROR:
+        db.session.rollback()
+    return step
+
+
+def _charge_locked(
+    subscription: Subscription,
+    payment: Payment,
+    fresh: bool,
+    now: datetime,
+    provider: PaymentProvider,
+) -> _Step:
+    """Charge the attempt (locked by the caller with its subscription and order), unless it is
+    decided already, and apply the result. A provider that cannot be reached changes nothing:
+    the step is an ERROR and the attempt is made again next run."""
     if payment.status != PaymentStatus.CREATED:
         return _Step(Outcome.SKIPPED)  # another run charged it meanwhile
     try:
@@ -718,8 +838,7 @@ def _charge(
                 subscription, payment, provider, off_session=True, reconcile=not fresh
             )
     except ProviderUnavailable as error:
-        log.warning("renewal of subscription %s: provider unavailable: %s", subscription_id, error)
-        db.session.rollback()
+        log.warning("renewal of subscription %s: provider unavailable: %s", subscription.id, error)
         return _Step(Outcome.ERROR)
     if paid:
         return _Step(Outcome.RENEWED, payment.id, order_id=payment.order_id)

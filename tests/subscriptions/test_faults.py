@@ -15,18 +15,22 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from storefront.catalog.models import PlanPrice
 from storefront.extensions import db
 from storefront.money import Money
 from storefront.orders.cart import price_cart
+from storefront.orders.models import Order
 from storefront.payments import gateway
+from storefront.payments import services as payment_services
+from storefront.payments.models import Payment
 from storefront.subscriptions.periods import add_months, aware
 from storefront.subscriptions.services import (
     Outcome,
     _prepare,
     renew_due,
+    renew_subscriptions,
     schedule_renewals,
 )
 from storefront.tenants.scope import all_tenants, tenant_scope
@@ -53,8 +57,6 @@ def test_a_crash_after_the_provider_charged_is_reconciled_not_charged_again(
     with tenant_scope(shop.storefront.id):
         step = _prepare(subscription.id, due)  # the attempt is recorded and committed...
         db.session.commit()
-        from storefront.payments.models import Payment
-
         payment = db.session.get(Payment, step.payment_id)
         assert payment is not None
         gateway.provider().charge(  # ...the provider charges, and the process dies
@@ -73,6 +75,50 @@ def test_a_crash_after_the_provider_charged_is_reconciled_not_charged_again(
     assert renewal_charges_at_stripe(localstripe_url, customer) == 2  # no second charge
     assert only_subscription().period == 2
     assert len(ledger_transactions()) == 2
+
+
+def test_a_batch_whose_charges_fail_to_apply_goes_alone_and_charges_once(
+    shop: Shop, localstripe_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=1)
+    subscribed = subscriptions()
+    due = max(period_end(sub) for sub in subscribed)
+    customer = only_customer()
+    posted: list[int] = []
+    real_post_charge = payment_services.post_charge
+
+    def post_charge_failing_once(order: Order, payment: Payment, **kwargs: bool) -> object:
+        posted.append(payment.id)
+        if len(posted) == 2:  # the batch's second posting: both are charged at the provider
+            raise RuntimeError("the database went away")
+        return real_post_charge(order, payment, **kwargs)
+
+    monkeypatch.setattr(payment_services, "post_charge", post_charge_failing_once)
+    summary = renew_subscriptions([sub.id for sub in subscribed], due, gateway.provider())
+
+    # the batch's transaction was rolled back; each renewal then went alone, found its charge
+    # at the provider (the attempt may have been charged) and applied it: no second charge
+    assert summary[Outcome.RENEWED] == 2, summary.summary()
+    assert len(posted) == 2 + 2
+    assert renewal_charges_at_stripe(localstripe_url, customer) == 1 + 2
+    assert [sub.period for sub in subscriptions()] == [2, 2]
+    assert len(ledger_transactions()) == 1 + 2
+
+
+def test_charges_committed_one_at_a_time_renew_the_same(
+    app: Flask, shop: Shop, localstripe_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "RENEWAL_COMMIT_SECONDS", 0)  # a commit after each charge
+    buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=1)
+    subscribed = subscriptions()
+    due = max(period_end(sub) for sub in subscribed)
+    commits: list[object] = []
+    event.listen(db.session(), "after_commit", commits.append)
+    summary = renew_subscriptions([sub.id for sub in subscribed], due, gateway.provider())
+    assert summary[Outcome.RENEWED] == 2, summary.summary()
+    assert len(commits) == 1 + 2  # the batch's attempts, then each charge
+    assert [sub.period for sub in subscriptions()] == [2, 2]
+    assert renewal_charges_at_stripe(localstripe_url, only_customer()) == 1 + 2
 
 
 @pytest.mark.skipif(
