@@ -82,11 +82,10 @@ class StripeProvider:
             params["metadata"]["idempotency_key"] = idempotency_key
         if off_session:
             params["off_session"] = True
-        try:
-            intent = self._client.v1.payment_intents.create(
-                params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": idempotency_key},
-            )
+        try:  # the library's raw request: the answer read as JSON, not built into objects
+            intent = self._client.raw_request(
+                "post", "/v1/payment_intents", idempotency_key=idempotency_key, **params
+            ).data
         except stripe.CardError as error:
             return _declined(error)
         except stripe.InvalidRequestError as error:  # e.g. a card id that cannot be used
@@ -187,21 +186,25 @@ class StripeProvider:
         )
 
 
-def _intent(intent: Any) -> IntentResult:
-    status = _STATUS.get(intent.status, IntentStatus.FAILED)
-    error = getattr(intent, "last_payment_error", None)
+def _intent(found: Any) -> IntentResult:
+    """A PaymentIntent, as the library's object or as the JSON of a raw request."""
+    intent: dict[str, Any] = _as_dict(found)
+    status = _STATUS.get(intent["status"], IntentStatus.FAILED)
+    error = intent.get("last_payment_error") or {}
+    secret = intent.get("client_secret") if status == IntentStatus.REQUIRES_ACTION else None
     return IntentResult(
-        reference=intent.id,
+        reference=intent["id"],
         status=status,
-        amount=Money(int(intent.amount), str(intent.currency).upper()),
-        client_secret=intent.client_secret if status == IntentStatus.REQUIRES_ACTION else None,
-        failure_message=str(getattr(error, "message", "") or "") if error else "",
-        metadata={str(k): str(v) for k, v in _as_dict(intent.metadata).items()},
+        amount=Money(int(intent["amount"]), str(intent["currency"]).upper()),
+        client_secret=secret,
+        failure_message=str(error.get("message") or ""),
+        metadata={str(k): str(v) for k, v in (intent.get("metadata") or {}).items()},
     )
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    """stripe objects are not dicts (stripe ≥ 15): convert before reading them as one."""
+    """stripe objects are not dicts (stripe ≥ 15): convert (all the way down) before reading
+    them as one."""
     if value is None:
         return {}
     return dict(value.to_dict()) if hasattr(value, "to_dict") else dict(value)
