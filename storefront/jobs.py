@@ -10,7 +10,7 @@ that produced its work has committed: the worker reads that work from the databa
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -27,6 +27,19 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         func(*args, **kwargs)
         return
     job_queue(current_app).enqueue(run_in_app, _target(func), args, kwargs)
+
+
+def enqueue_each(func: Callable[..., Any], calls: Iterable[tuple[Any, ...]]) -> None:
+    """`enqueue(func, *args)` for each of `calls`, queued in one round trip to Redis."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        for args in calls:
+            func(*args)
+        return
+    target = _target(func)
+    data = [Queue.prepare_data(run_in_app, (target, args, {})) for args in calls]
+    if data:
+        job_queue(current_app).enqueue_many(data)
 
 
 def job_queue(app: Flask) -> Queue:

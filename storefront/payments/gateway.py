@@ -41,9 +41,14 @@ def after_paid(payment: Payment) -> None:
 
 def after_order_paid(order_id: int) -> None:
     """`after_paid`, for a caller that holds only the order's id."""
-    from storefront.jobs import enqueue
+    after_orders_paid([order_id])
 
-    enqueue(send_receipt_job, order_id)
+
+def after_orders_paid(order_ids: list[int]) -> None:
+    """`after_paid` for many orders paid by one commit (their receipts queued at once)."""
+    from storefront.jobs import enqueue_each
+
+    enqueue_each(send_receipt_job, [(order_id,) for order_id in order_ids])
 
 
 def send_receipt_job(order_id: int) -> None:

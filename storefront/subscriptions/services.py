@@ -350,10 +350,17 @@ def _charge_prepared(
             log.exception("renewal charges of %s subscriptions: each goes alone", len(waiting))
             return outcomes
         waiting = waiting[len(done) :]
+        gateway.after_orders_paid(
+            [
+                result.order_id
+                for _, _, result in done
+                if result.outcome == Outcome.RENEWED and result.order_id is not None
+            ]
+        )
         for subscription_id, storefront_id, result in done:
-            if storefront_id is not None:
+            if storefront_id is not None and result.notices:
                 with tenant_scope(storefront_id):
-                    _after_charge(subscription_id, storefront_id, result)
+                    _send_notices(subscription_id, storefront_id, result.notices)
             outcomes[subscription_id] = result.outcome
     return outcomes
 

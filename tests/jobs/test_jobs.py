@@ -12,7 +12,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
-from storefront.jobs import enqueue, job_queue
+from storefront.jobs import enqueue, enqueue_each, job_queue
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -54,6 +54,29 @@ def test_with_redis_a_job_waits_for_a_worker_and_runs_in_its_app(
         finally:
             queue.delete(delete_jobs=True)
     assert marker.read_text() == f"queued {queue_name}"
+
+
+def test_many_jobs_are_queued_at_once_and_each_runs(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    markers = [tmp_path / f"ran-{n}" for n in range(3)]
+    with app.app_context():  # inline without Redis
+        enqueue_each(write_marker, [(str(marker), "inline") for marker in markers])
+    assert [marker.read_text() for marker in markers] == ["inline storefront"] * 3
+    queue_name = f"test-{uuid.uuid4().hex}"
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "JOBS_QUEUE", queue_name)
+    with app.app_context():
+        queue = job_queue(app)
+        try:
+            enqueue_each(write_marker, [(str(marker), "queued") for marker in markers])
+            enqueue_each(write_marker, [])  # nothing to queue
+            assert queue.count == 3
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            assert queue.count == 0
+        finally:
+            queue.delete(delete_jobs=True)
+    assert [marker.read_text() for marker in markers] == [f"queued {queue_name}"] * 3
 
 
 def test_only_module_level_functions_can_be_queued(
