@@ -2,12 +2,14 @@
 DATABASE_URL), renewed by RQ workers (bench/renewal_worker.py: the app's queue and its
 `renew_job`) against localstripe started here, with 1, 2 and 4 workers.
 
-Every subscription is due; each phase gives a slice of them to the workers, in the engine's own
-batches, and measures throughput (renewals a second, first job start to last job end) and our
-own time per renewal (the jobs' time minus the time spent waiting for localstripe, which is
+Every subscription is due; each phase gives a slice of them to the workers, in the engine's
+own batches, and measures throughput (renewals a second, first job start to last job end) and
+our own time per renewal (the jobs' time minus the time spent waiting for localstripe, which is
 reported apart; and the worker's CPU time alone, which excludes waiting for the database and
-for a core when workers outnumber them). Receipts are jobs of their own on the same queue (as
-at scale): they count in the throughput, not in the engine's time per renewal.
+for a core when workers outnumber them). Each worker has a localstripe of its own, started from
+the store the seeding saved: one single-threaded localstripe would be the ceiling of every
+phase, where Stripe serves many clients at once. Receipts are jobs of their own on the same
+queue (as at scale).
 
     .venv/bin/python bench/renewals.py [due] [per_phase]     # default 100000 due, 400 a phase
     .venv/bin/python bench/renewals.py 100000 all             # every due one, 4 workers at the end
@@ -42,6 +44,13 @@ from bench.seed import _chunks, one_offer_store
 
 LIMIT_MS = 5.0
 BATCH = 50  # subscriptions per job: small enough for 4 workers to share a phase
+
+
+def start_localstripe(servers: Servers, name: str, *options: str) -> str:
+    port = free_port()
+    command = [PYTHON, "-m", "storefront.devtools.localstripe_server", "--port", str(port)]
+    servers.start([*command, *options], port, {}, name)
+    return f"http://127.0.0.1:{port}"
 
 
 def seed(app: Any, due: int, stripe_url: str, now: datetime) -> None:
@@ -166,6 +175,7 @@ def phase(
     app: Any,
     servers: Servers,
     env: dict[str, str],
+    stripes: list[str],
     ids: list[int],
     workers: int,
     now: datetime,
@@ -181,7 +191,7 @@ def phase(
             enqueue(renew_job, ids[start : start + BATCH], now.isoformat())
     processes = []
     for number in range(workers):
-        process_env = env | {"BENCH_RENEWAL_KEY": key}
+        process_env = env | {"BENCH_RENEWAL_KEY": key, "STRIPE_API_BASE": stripes[number]}
         processes.append(
             servers.run([PYTHON, "bench/renewal_worker.py"], process_env, f"{tag}-{number}")
         )
@@ -217,14 +227,8 @@ def main(due: int, per_phase: int | None) -> None:
     redis = Redis.from_url(REDIS_URL)
     now = datetime.now(UTC)
     with database("renewals") as url, Servers() as servers:
-        port = free_port()
-        servers.start(
-            [PYTHON, "-m", "storefront.devtools.localstripe_server", "--port", str(port)],
-            port,
-            {},
-            "localstripe",
-        )
-        stripe_url = f"http://127.0.0.1:{port}"
+        saved = servers.folder / "localstripe.pickle"
+        stripe_url = start_localstripe(servers, "localstripe", "--store", str(saved))
         settings = {
             "STRIPE_API_BASE": stripe_url,
             "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
@@ -237,6 +241,10 @@ def main(due: int, per_phase: int | None) -> None:
         (servers.folder / "config.py").write_text(f"CACHE_KEY_PREFIX = {queue + ':'!r}\n")
         try:
             seed(app, due, stripe_url, now)
+            stripes = [
+                start_localstripe(servers, f"localstripe-{n}", "--start-from", str(saved))
+                for n in range(4)
+            ]
             from storefront.extensions import db
             from storefront.subscriptions.services import due_subscription_ids
 
@@ -251,10 +259,14 @@ def main(due: int, per_phase: int | None) -> None:
                 share = ids[offset : offset + size]
                 offset += size
                 say(f"  {workers} worker(s): {len(share):,} renewals ...")
-                rows.append(phase(app, servers, env, share, workers, now, redis, str(workers)))
+                rows.append(
+                    phase(app, servers, env, stripes, share, workers, now, redis, str(workers))
+                )
             if per_phase is None:  # "all": the rest with 4 workers
                 say(f"  the remaining {len(ids) - offset:,} with 4 workers ...")
-                rows.append(phase(app, servers, env, ids[offset:], 4, now, redis, "rest"))
+                rows.append(
+                    phase(app, servers, env, stripes, ids[offset:], 4, now, redis, "rest")
+                )
             with app.app_context(), all_tenants():
                 from storefront.subscriptions.models import Subscription
 
