@@ -63,7 +63,6 @@ def place_order(
         order.billing_email = billing.email
         order.billing_country = billing.country
         order.locale = locale
-        db.session.flush()
     return order
 
 

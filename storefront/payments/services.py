@@ -51,11 +51,14 @@ def _prepare(order: Order, *, payment_method: str, attempt: str) -> Payment:
     """Record the payment attempt (no money moves). The same attempt twice (a double click,
     a retried request) is the same Payment; an attempt whose outcome is still unknown after
     a provider outage is retried as itself, never as a second charge."""
+    new_order = inspect(order).pending  # made by this transaction: it has no payment yet
+    if new_order:
+        db.session.flush()
     if order.status != OrderStatus.PENDING:
         raise OrderAlreadyPaid("This order is already paid.")
     key = f"order-{order.id}-{attempt}"
     same_attempt = Payment.idempotency_key == key
-    existing = db.session.scalar(  # this attempt's payment first, else one of unknown outcome
+    existing = None if new_order else db.session.scalar(  # this attempt's, else one unknown
         select(Payment)
         .where(
             or_(

@@ -202,6 +202,23 @@ def test_bad_input_is_refused_field_by_field_and_creates_nothing(
     assert orders() == []
 
 
+NOT_A_CHOICE = "選択肢が正しくありません。"  # the shop's buyers read Japanese
+REQUIRED = "このフィールドは必須です。"
+
+
+@pytest.mark.parametrize(
+    ("country", "message"), [("XX", NOT_A_CHOICE), ("jp", NOT_A_CHOICE), ("", REQUIRED)]
+)
+def test_a_country_must_be_one_of_the_list(
+    client: FlaskClient, shop: Shop, signed_in: str, country: str, message: str
+) -> None:
+    response = pay(client, signed_in, "card_x12345", billing_country=country)
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "billing_country"
+    assert response.json["error"]["message"] == message
+    assert orders() == []
+
+
 def test_malformed_json_and_missing_csrf_are_refused(
     client: FlaskClient, shop: Shop, signed_in: str
 ) -> None:
