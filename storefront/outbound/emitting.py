@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 from flask import after_this_request, current_app, has_app_context, has_request_context
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, object_session
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 _QUEUED = "outbound_deliveries"  # session.info key: (kind, id) of deliveries to send
 _ENDPOINTS = "outbound_endpoints"  # session.info key: active endpoints read by this transaction
 _Endpoint = TypeVar("_Endpoint", StorefrontWebhookEndpoint, IsvWebhookEndpoint)
+_ENDPOINT_MODELS = (StorefrontWebhookEndpoint, IsvWebhookEndpoint)
 
 
 def new_event_id() -> str:
@@ -96,9 +98,13 @@ def emit(
 
 def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
     """The owner's active endpoints, read once per transaction: a payment emits several
-    events to the same owners. Forgotten when the transaction ends or an endpoint changes."""
-    _forget_endpoints_on_change(db.session())  # one added or changed but not flushed yet
-    known: dict[tuple[type, int], list[Any]] = db.session.info.setdefault(_ENDPOINTS, {})
+    events to the same owners. Forgotten when the transaction ends or an endpoint is added,
+    changed or deleted (`_forget_endpoints_of`, `_forget_endpoints_on_attach`, and here for
+    a deletion not flushed yet)."""
+    session = db.session()
+    if any(isinstance(obj, _ENDPOINT_MODELS) for obj in session.deleted):
+        session.info.pop(_ENDPOINTS, None)
+    known: dict[tuple[type, int], list[Any]] = session.info.setdefault(_ENDPOINTS, {})
     if (model, owner_id) not in known:
         if model is StorefrontWebhookEndpoint:
             with tenant_scope(owner_id):
@@ -123,7 +129,6 @@ def read_endpoints(storefront_ids: Iterable[int], isv_ids: Iterable[int]) -> Non
     """Read the active endpoints of these storefronts and ISVs for this transaction, in two
     statements, for a caller about to emit events to many owners (a batch of renewals):
     `emit` then asks the database nothing of its own."""
-    _forget_endpoints_on_change(db.session())
     known: dict[tuple[type, int], list[Any]] = db.session.info.setdefault(_ENDPOINTS, {})
     stores = {owner for owner in storefront_ids if (StorefrontWebhookEndpoint, owner) not in known}
     isvs = {owner for owner in isv_ids if (IsvWebhookEndpoint, owner) not in known}
@@ -153,9 +158,23 @@ def read_endpoints(storefront_ids: Iterable[int], isv_ids: Iterable[int]) -> Non
 
 def _forget_endpoints_on_change(session: Session, *_args: Any) -> None:
     if _ENDPOINTS in session.info and any(
-        isinstance(obj, StorefrontWebhookEndpoint | IsvWebhookEndpoint)
+        isinstance(obj, _ENDPOINT_MODELS)
         for obj in (*session.new, *session.dirty, *session.deleted)
     ):
+        session.info.pop(_ENDPOINTS, None)
+
+
+def _forget_endpoints_on_attach(session: Session, instance: object) -> None:
+    """An endpoint joins the session (a new one, or one merged in)."""
+    if isinstance(instance, _ENDPOINT_MODELS):
+        session.info.pop(_ENDPOINTS, None)
+
+
+def _forget_endpoints_of(endpoint: object, *_args: Any) -> None:
+    """An attribute of an endpoint was set (or flagged modified): its session's lists of
+    active endpoints may be wrong now."""
+    session = object_session(endpoint)
+    if session is not None:
         session.info.pop(_ENDPOINTS, None)
 
 
@@ -242,6 +261,13 @@ def install(session_class: Any = Session) -> None:
         ("before_flush", _forget_endpoints_on_change),
         ("after_transaction_end", _forget_endpoints),
     )
-    for name, hook in hooks:
+    for name, hook in (*hooks, ("before_attach", _forget_endpoints_on_attach)):
         if not event.contains(session_class, name, hook):
             event.listen(session_class, name, hook)
+    for model in _ENDPOINT_MODELS:
+        mapper: Mapper[Any] = sa_inspect(model)
+        for column in mapper.column_attrs:
+            attribute = getattr(model, column.key)
+            for name in ("set", "modified"):
+                if not event.contains(attribute, name, _forget_endpoints_of):
+                    event.listen(attribute, name, _forget_endpoints_of)

@@ -16,11 +16,12 @@ from storefront.outbound.models import (
     DeliveryStatus,
     IsvWebhookDelivery,
     StorefrontWebhookDelivery,
+    StorefrontWebhookEndpoint,
 )
 from storefront.outbound.sender import deliver_due
 from storefront.outbound.services import Owner, create_endpoint
 from storefront.outbound.signing import signature_header
-from storefront.tenants.scope import all_tenants
+from storefront.tenants.scope import all_tenants, tenant_scope
 from storefront.timeutil import utcnow
 from tests import factories
 from tests.outbound.receiver import receiver
@@ -180,3 +181,38 @@ def test_the_readme_snippet_verifies_what_we_send() -> None:
     assert not documented("whsec_other", header, body)  # type: ignore[operator]
     old = signature_header("whsec_doc", body, int(time.time()) - 3600)
     assert not documented("whsec_doc", old, body)  # type: ignore[operator]
+
+
+def test_the_endpoints_read_for_a_transaction_follow_changes_made_in_it(
+    app: Flask, app_context: None
+) -> None:
+    store = factories.storefront()
+    db.session.commit()
+
+    def emitted(number: int) -> None:
+        emit("order.paid", {"n": number}, storefront_id=store.id)
+
+    with tenant_scope(store.id):
+        emitted(1)  # no endpoint yet: the transaction now knows the store has none
+        first = StorefrontWebhookEndpoint(
+            storefront_id=store.id,
+            url="https://hooks.example/one",
+            events=["order.paid"],
+            active=True,
+            secret="whsec_one",
+            description="",
+        )
+        db.session.add(first)  # added, not flushed
+        emitted(2)
+        emit("order.refunded", {"n": 0}, storefront_id=store.id)  # read again; nobody wants it
+        first.active = False  # changed, not flushed
+        emitted(3)
+        first.active = True
+        emitted(4)
+        db.session.commit()
+        emitted(5)  # a new transaction: read again
+        db.session.delete(first)  # deleted, not flushed
+        emitted(6)
+        db.session.commit()
+    sent = [delivery.payload["data"]["n"] for delivery in _deliveries(StorefrontWebhookDelivery)]
+    assert sent == [2, 4, 5]
