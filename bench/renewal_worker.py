@@ -58,11 +58,24 @@ def _timed_renew_job(subscription_ids: list[int], at: str) -> str:
         pipeline.execute()
 
 
+def _warm_up() -> None:
+    """What a worker in service has done long before: connected to the database and
+    imported what its jobs import (a receipt's mail and templates)."""
+    from sqlalchemy import text
+
+    from storefront.extensions import db
+    from storefront.orders import receipts  # noqa: F401
+
+    db.session.execute(text("SELECT 1"))
+    db.session.rollback()
+
+
 def main() -> None:
     requests.Session.request = _timed_request  # type: ignore[method-assign]
     services.renew_job = _timed_renew_job  # the queue names the job by this attribute
     app = create_app()
     with app.app_context():
+        _warm_up()
         queue = job_queue(app)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
