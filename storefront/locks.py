@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from storefront.extensions import db
 
 _KEY = "locked_rows"  # session.info: {(model, id): row} locked in the current transaction
+_FOUND = "found_with_locked_rows"  # session.info: {(model, column, value): row or None}
 
 Row = TypeVar("Row")
 
@@ -77,9 +78,26 @@ def find_held(model: type[Row], **values: Any) -> Row | None:
     return None
 
 
+def remember(model: type[Any], column: str, value: Any, row: Any) -> None:
+    """Record what this transaction read of `model` where `column` is `value` (None: no such
+    row), together with rows it locked that settle it (a renewal of a locked order: an
+    order's renewal is made with the order, never after): `recall` answers it until the
+    transaction ends."""
+    db.session.info.setdefault(_FOUND, {})[(model, column, value)] = row
+
+
+def recall(model: type[Row], column: str, value: Any) -> tuple[bool, Row | None]:
+    """(True, the row or None) when this transaction `remember`ed it; (False, None) when
+    it must be read."""
+    found = db.session.info.get(_FOUND, {})
+    key = (model, column, value)
+    return (True, found[key]) if key in found else (False, None)
+
+
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
         session.info.pop(_KEY, None)
+        session.info.pop(_FOUND, None)
 
 
 def install(session_class: Any = Session) -> None:

@@ -27,6 +27,7 @@ from storefront.payments.provider import (
     RefundResult,
 )
 from storefront.subscriptions.fulfilment import order_paid
+from storefront.subscriptions.models import SubscriptionRenewal
 from storefront.tenants.scope import all_tenants, tenant_scope
 from storefront.timeutil import utcnow
 
@@ -342,11 +343,22 @@ def _lock(model: type[_Row], row_id: int) -> _Row:
 
 def lock_payment(payment_id: int) -> tuple[Payment, Order]:
     """The payment and its order, locked for this transaction: in one statement, unless
-    this transaction holds them already."""
+    this transaction holds them already. The same statement reads the subscription renewal
+    the order pays, if any, for `order_paid` (`locks.remember`)."""
     if locks.is_held(Payment, payment_id):
         payment = _lock(Payment, payment_id)
         return payment, _lock(Order, payment.order_id)
-    rows = locks.lock_with(Payment, payment_id, (Order, Order.id == Payment.order_id))
-    if rows is None:
+    found = db.session.execute(
+        select(Payment, Order, SubscriptionRenewal)
+        .join(Order, Order.id == Payment.order_id)
+        .outerjoin(SubscriptionRenewal, SubscriptionRenewal.order_id == Order.id)
+        .where(Payment.id == payment_id)
+        .with_for_update(of=(Payment, Order))
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
         raise LookupError(f"Payment {payment_id} is gone")
-    return rows[0], rows[1]
+    payment, order, renewal = found
+    locks.held_rows(payment, order)
+    locks.remember(SubscriptionRenewal, "order_id", order.id, renewal)
+    return payment, order

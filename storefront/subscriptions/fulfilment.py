@@ -25,9 +25,7 @@ from storefront.timeutil import utcnow
 
 def order_paid(order: Order, payment: Payment) -> None:
     """Called once, when `order` is marked paid by `payment` (inside its tenant scope)."""
-    renewal = locks.find_held(SubscriptionRenewal, order_id=order.id) or db.session.scalar(
-        select(SubscriptionRenewal).where(SubscriptionRenewal.order_id == order.id)
-    )
+    renewal = _renewal_of(order)
     if renewal is not None:
         renewal_paid(renewal)
         return
@@ -49,6 +47,20 @@ def order_paid(order: Order, payment: Payment) -> None:
             db.session.flush()
             subscription_event("created", subscription, order_id=order.id)
     db.session.flush()
+
+
+def _renewal_of(order: Order) -> SubscriptionRenewal | None:
+    """The renewal the order pays, if it is one: held or remembered by this transaction
+    (`storefront.locks`), else read."""
+    held = locks.find_held(SubscriptionRenewal, order_id=order.id)
+    if held is not None:
+        return held
+    known, renewal = locks.recall(SubscriptionRenewal, "order_id", order.id)
+    if known:
+        return renewal
+    return db.session.scalar(
+        select(SubscriptionRenewal).where(SubscriptionRenewal.order_id == order.id)
+    )
 
 
 def _subscribe(order: Order, line: OrderLine, card: SavedCard | None) -> Subscription:
