@@ -221,6 +221,7 @@ def phase(
 def main(due: int, per_phase: int | None) -> None:
     from sqlalchemy import func, select
 
+    from storefront.jobs import job_queue
     from storefront.tenants.scope import all_tenants
 
     say(f"machine: {machine()}")
@@ -242,6 +243,8 @@ def main(due: int, per_phase: int | None) -> None:
         (servers.folder / "config.py").write_text(f"CACHE_KEY_PREFIX = {queue + ':'!r}\n")
         try:
             seed(app, due, stripe_url, now)
+            with app.app_context():  # the seeding's own price notices: the subscriptions were
+                job_queue(app).empty()  # made at these prices, there is nothing to tell
             stripes = [
                 start_localstripe(servers, f"localstripe-{n}", "--start-from", str(saved))
                 for n in range(4)
