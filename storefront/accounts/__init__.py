@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext
 from flask_login.config import COOKIE_NAME
 
 from storefront.accounts.models import Role, User
-from storefront.accounts.signin import session_still_valid
-from storefront.extensions import db, login_manager
+from storefront.accounts.signin import signed_in_user
+from storefront.extensions import login_manager
 
 
 def _load_user(user_id: str) -> User | None:
@@ -16,14 +16,14 @@ def _load_user(user_id: str) -> User | None:
     staff on the marketplace host."""
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user, current = signed_in_user(int(user_id))
     if user is None or not user.is_enabled:
         return None
     storefront = g.get("storefront")
     expected = storefront.id if storefront is not None else None
     if user.storefront_id != expected:
         return None
-    if not session_still_valid(user):  # revoked at sign-out, idle, or past its lifetime
+    if not current:  # revoked at sign-out, idle, or past its lifetime
         return None
     return user
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from storefront.accounts.models import User, UserSession
 from storefront.extensions import db
@@ -30,17 +30,27 @@ def open_session(user: User, *, client_address: str = "") -> str:
     return token
 
 
-def session_is_current(
-    user_id: int, token: str | None, *, idle: timedelta, lifetime: timedelta
-) -> bool:
-    """True when the cookie's session is the user's, not revoked, and neither idle nor too old."""
+def user_and_session(user_id: int, token: str | None) -> tuple[User | None, UserSession | None]:
+    """The user and the cookie's session record when it is theirs (None where there is
+    none), read in one statement: what a signed-in request needs before anything else."""
     if not token:
-        return False
-    record = db.session.scalar(
-        select(UserSession).where(
-            UserSession.token_hash == _hash(token), UserSession.user_id == user_id
+        return db.session.get(User, user_id), None
+    found = db.session.execute(
+        select(User, UserSession)
+        .outerjoin(
+            UserSession,
+            and_(UserSession.user_id == User.id, UserSession.token_hash == _hash(token)),
         )
-    )
+        .where(User.id == user_id)
+    ).first()
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
+def record_is_current(
+    record: UserSession | None, *, idle: timedelta, lifetime: timedelta
+) -> bool:
+    """True when the cookie's session record (None: it is not the user's) is not revoked and
+    neither idle nor too old; refreshes its last_seen_at now and then."""
     if record is None or record.revoked_at is not None:
         return False
     now = utcnow()

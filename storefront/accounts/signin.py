@@ -11,7 +11,12 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 
 from storefront.accounts.models import User
-from storefront.accounts.sessions import close_session, open_session, session_is_current
+from storefront.accounts.sessions import (
+    close_session,
+    open_session,
+    record_is_current,
+    user_and_session,
+)
 
 SESSION_ID_KEY = "sid"
 
@@ -33,15 +38,17 @@ def sign_out() -> None:
     session.clear()
 
 
-def session_still_valid(user: User) -> bool:
-    """The session behind this request's cookie is current (see storefront.accounts.sessions)."""
+def signed_in_user(user_id: int) -> tuple[User | None, bool]:
+    """The user a request's cookie names, and whether the session behind the cookie is
+    current (see storefront.accounts.sessions): read together, in one statement."""
     config = current_app.config
-    return session_is_current(
-        user.id,
-        session.get(SESSION_ID_KEY),
+    user, record = user_and_session(user_id, session.get(SESSION_ID_KEY))
+    current = user is not None and record_is_current(
+        record,
         idle=timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
         lifetime=timedelta(hours=int(config["SESSION_LIFETIME_HOURS"])),
     )
+    return user, current
 
 
 def safe_next(target: str | None) -> str | None:

@@ -163,3 +163,14 @@ def test_expired_reset_link_is_refused(app: Flask, client: FlaskClient, buyer: U
     reset.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert _choose(client, path, NEW_PASSWORD) == 400
+
+
+def test_a_signed_in_request_reads_its_user_and_session_in_one_statement(
+    client: FlaskClient, buyer: User, query_counter: list[str]
+) -> None:
+    assert sign_in(client) == 302
+    query_counter.clear()
+    assert signed_in(client)
+    reads = [s for s in query_counter if "FROM users" in s or "user_sessions" in s]
+    assert len(reads) == 1, reads
+    assert "LEFT OUTER JOIN user_sessions" in reads[0]
