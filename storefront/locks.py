@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from storefront.extensions import db
 
-_KEY = "locked_rows"  # session.info: {(model, id): row} locked in the current transaction
+# session.info: {(model, id): row} locked in the current transaction; holding the rows keeps
+# them in the session's (weak) identity map, so a second `lock` is answered without a query
+_KEY = "locked_rows"
 _FOUND = "found_with_locked_rows"  # session.info: {(model, column, value): row or None}
 
 Row = TypeVar("Row")
@@ -66,16 +68,6 @@ def held_rows(*rows: Any) -> None:
     held = db.session.info.setdefault(_KEY, {})
     for row in rows:
         held[(type(row), inspect(row).identity[0])] = row
-
-
-def find_held(model: type[Row], **values: Any) -> Row | None:
-    """A row of `model` this transaction holds whose attributes have these values, or None
-    when it holds none: for a caller that knows a locked row by another column than its id
-    (a renewal by its order)."""
-    for (held_model, _row_id), row in db.session.info.get(_KEY, {}).items():
-        if held_model is model and all(getattr(row, k) == v for k, v in values.items()):
-            return row  # type: ignore[no-any-return]
-    return None
 
 
 def remember(model: type[Any], column: str, value: Any, row: Any) -> None:

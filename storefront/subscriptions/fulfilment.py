@@ -50,11 +50,8 @@ def order_paid(order: Order, payment: Payment) -> None:
 
 
 def _renewal_of(order: Order) -> SubscriptionRenewal | None:
-    """The renewal the order pays, if it is one: held or remembered by this transaction
-    (`storefront.locks`), else read."""
-    held = locks.find_held(SubscriptionRenewal, order_id=order.id)
-    if held is not None:
-        return held
+    """The renewal the order pays, if it is one: as this transaction read it with the order
+    locked (`locks.remember`), else read now."""
     known, renewal = locks.recall(SubscriptionRenewal, "order_id", order.id)
     if known:
         return renewal

@@ -311,7 +311,7 @@ def renew_one(
             return step.outcome
         step = _charge(subscription_id, step.payment_id, step.fresh, now, provider)
         db.session.commit()
-        _after_charge(subscription_id, storefront_id, step)
+        _after_charges([(subscription_id, storefront_id, step)])
         return step.outcome
 
 
@@ -350,18 +350,8 @@ def _charge_prepared(
             log.exception("renewal charges of %s subscriptions: each goes alone", len(waiting))
             return outcomes
         waiting = waiting[len(done) :]
-        gateway.after_orders_paid(
-            [
-                result.order_id
-                for _, _, result in done
-                if result.outcome == Outcome.RENEWED and result.order_id is not None
-            ]
-        )
-        for subscription_id, storefront_id, result in done:
-            if storefront_id is not None and result.notices:
-                with tenant_scope(storefront_id):
-                    _send_notices(subscription_id, storefront_id, result.notices)
-            outcomes[subscription_id] = result.outcome
+        _after_charges(done)
+        outcomes.update((subscription_id, result.outcome) for subscription_id, _, result in done)
     return outcomes
 
 
@@ -383,6 +373,8 @@ def _lock_attempts(payment_ids: list[int]) -> dict[int, tuple[Subscription, Paym
         ).all()
     for row in rows:
         locks.held_rows(*row)
+        _, order, renewal, _ = row
+        locks.remember(SubscriptionRenewal, "order_id", order.id, renewal)
     return {payment.id: (subscription, payment) for payment, _, _, subscription in rows}
 
 
@@ -405,11 +397,20 @@ def _read_endpoints(attempts: Iterable[tuple[Subscription, Payment]]) -> None:
     )
 
 
-def _after_charge(subscription_id: int, storefront_id: int, step: _Step) -> None:
-    """What follows a committed charge: the receipt of a renewed order, and the notices."""
-    if step.outcome == Outcome.RENEWED and step.order_id is not None:
-        gateway.after_order_paid(step.order_id)
-    _send_notices(subscription_id, storefront_id, step.notices)
+def _after_charges(done: list[tuple[int, int | None, _Step]]) -> None:
+    """What follows committed charges (subscription, storefront, step): the receipts of the
+    renewed orders, queued at once, and each subscription's notices."""
+    gateway.after_orders_paid(
+        [
+            step.order_id
+            for _, _, step in done
+            if step.outcome == Outcome.RENEWED and step.order_id is not None
+        ]
+    )
+    for subscription_id, storefront_id, step in done:
+        if storefront_id is not None and step.notices:
+            with tenant_scope(storefront_id):
+                _send_notices(subscription_id, storefront_id, step.notices)
 
 
 def _send_notices(subscription_id: int, storefront_id: int, notices: list[Notice]) -> None:
