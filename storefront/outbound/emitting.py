@@ -106,6 +106,19 @@ def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
         session.info.pop(_ENDPOINTS, None)
     known: dict[tuple[type, int], list[Any]] = session.info.setdefault(_ENDPOINTS, {})
     if (model, owner_id) not in known:
+        _read_endpoints_of(session, model, owner_id, known)
+    return known[(model, owner_id)]
+
+
+def _read_endpoints_of(
+    session: Session, model: type[_Endpoint], owner_id: int, known: dict[tuple[type, int], Any]
+) -> None:
+    """Only endpoints not written yet can change what the statement finds: the rest of the
+    caller's changes (an order being paid, its postings) wait for its own flush."""
+    pending = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _ENDPOINT_MODELS) for obj in pending):
+        session.flush()
+    with session.no_autoflush:
         if model is StorefrontWebhookEndpoint:
             with tenant_scope(owner_id):
                 rows = db.session.scalars(
@@ -122,7 +135,6 @@ def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
                 )
             )
             known[(model, owner_id)] = list(rows)
-    return known[(model, owner_id)]
 
 
 def read_endpoints(storefront_ids: Iterable[int], isv_ids: Iterable[int]) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy.orm import joinedload
 
 from storefront import locks
 from storefront.errors import DomainError
@@ -348,14 +349,19 @@ def lock_payment(payment_id: int) -> tuple[Payment, Order]:
     if locks.is_held(Payment, payment_id):
         payment = _lock(Payment, payment_id)
         return payment, _lock(Order, payment.order_id)
-    found = db.session.execute(
-        select(Payment, Order, SubscriptionRenewal)
-        .join(Order, Order.id == Payment.order_id)
-        .outerjoin(SubscriptionRenewal, SubscriptionRenewal.order_id == Order.id)
-        .where(Payment.id == payment_id)
-        .with_for_update(of=(Payment, Order))
-        .execution_options(populate_existing=True)
-    ).first()
+    found = (
+        db.session.execute(
+            select(Payment, Order, SubscriptionRenewal)
+            .join(Order, Order.id == Payment.order_id)
+            .outerjoin(SubscriptionRenewal, SubscriptionRenewal.order_id == Order.id)
+            .options(joinedload(Order.lines, innerjoin=True))  # what paying it reads
+            .where(Payment.id == payment_id)
+            .with_for_update(of=(Payment, Order))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
     if found is None:
         raise LookupError(f"Payment {payment_id} is gone")
     payment, order, renewal = found

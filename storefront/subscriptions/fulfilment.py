@@ -46,7 +46,6 @@ def order_paid(order: Order, payment: Payment) -> None:
         if subscription is not None:
             db.session.flush()
             subscription_event("created", subscription, order_id=order.id)
-    db.session.flush()
 
 
 def _renewal_of(order: Order) -> SubscriptionRenewal | None:

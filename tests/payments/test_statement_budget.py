@@ -97,11 +97,12 @@ def test_a_card_payment_costs_a_bounded_number_of_statements(
     query_counter.clear()
     assert execute(payment, gateway.provider())
     db.session.commit()
-    # payment and order locked together (with the renewal it may pay), two updates, lines,
-    # saved card, per line a subscription, a key and its offer, endpoints once per owner,
-    # the posting
+    # payment and order locked together (with its lines and the renewal it may pay), two
+    # updates, saved card, per line a subscription, a key and its offer, endpoints once per
+    # owner, the posting
     trips = _round_trips(query_counter)
-    assert len(trips) <= 16, "\n".join(trips)
+    assert len(trips) <= 15, "\n".join(trips)
+    assert not _selects_of(query_counter, "order_lines")  # read with the lock
     assert len(_selects_of(query_counter, "payments")) == 1
     assert not _selects_of(query_counter, "subscription_renewals")  # read with the lock
     assert not _selects_of(query_counter, "ledger_transactions")  # no re-check of the posting
