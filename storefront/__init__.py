@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import config, locks
+from storefront import config, locks, pooling
 from storefront.config import ConfigurationError
 from storefront.extensions import csrf, db, limiter, migrate
 
@@ -33,6 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            pooling.install(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     locks.install()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)

@@ -28,7 +28,9 @@ DEFAULTS: dict[str, Any] = {
     # security policies (README: "Row-level security").
     "DATABASE_ROW_SECURITY": False,
     "PREFERRED_URL_SCHEME": "http",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # A pooled connection idle this long is pinged before use (storefront.pooling).
+    "DATABASE_PING_IDLE_SECONDS": 5.0,
     "SQLALCHEMY_RECORD_QUERIES": False,
     "STRIPE_SECRET_KEY": "sk_test_storefront",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_storefront",

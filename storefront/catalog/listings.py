@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 
 from storefront.catalog.models import (
     ApplicationType,
@@ -94,8 +95,14 @@ def _retail_minor() -> Any:
     return func.coalesce(ListingPrice.retail_minor, PlanPrice.recommended_retail_minor)
 
 
-def _listed_rows(storefront: Storefront, *columns: Any) -> Select[*tuple[Any, ...]]:
+@cache
+def _listed_rows(descriptions: bool = False) -> Select[*tuple[Any, ...]]:
+    """The rows on sale (one per plan), for the storefront and currency bound by
+    `_listed_by`: built once, as each execution only binds other values."""
     retail = _retail_minor()
+    currency = bindparam("listed_currency", type_=PlanPrice.currency.type)
+    storefront_id = bindparam("listed_storefront", type_=Listing.storefront_id.type)
+    extra = (Offer.description.label("description"),) if descriptions else ()
     return (
         select(
             Offer.id.label("offer_id"),
@@ -111,32 +118,33 @@ def _listed_rows(storefront: Storefront, *columns: Any) -> Select[*tuple[Any, ..
             Plan.term.label("term"),
             PlanPrice.wholesale_minor.label("wholesale_minor"),
             retail.label("retail_minor"),
-            *columns,
+            *extra,
         )
         .select_from(Listing)
         .join(Offer, Offer.id == Listing.offer_id)
         .join(Isv, Isv.id == Offer.isv_id)
         .join(Plan, Plan.offer_id == Offer.id)
-        .join(
-            PlanPrice,
-            and_(PlanPrice.plan_id == Plan.id, PlanPrice.currency == storefront.currency),
-        )
+        .join(PlanPrice, and_(PlanPrice.plan_id == Plan.id, PlanPrice.currency == currency))
         .outerjoin(
             ListingPrice,
             and_(
                 ListingPrice.listing_id == Listing.id,
                 ListingPrice.plan_id == Plan.id,
-                ListingPrice.currency == storefront.currency,
+                ListingPrice.currency == currency,
             ),
         )
         .where(
-            Listing.storefront_id == storefront.id,
+            Listing.storefront_id == storefront_id,
             Offer.status == OfferStatus.APPROVED,
             retail > 0,
             2 * PlanPrice.wholesale_minor <= retail,
         )
         .order_by(Offer.name, Offer.id, Plan.position, Plan.id)
     )
+
+
+def _listed_by(storefront: Storefront) -> dict[str, Any]:
+    return {"listed_currency": storefront.currency, "listed_storefront": storefront.id}
 
 
 def _group(rows: Sequence[Any], currency: str) -> list[ListedOffer]:
@@ -183,9 +191,8 @@ def listed_offers(storefront: Storefront, descriptions: bool = False) -> list[Li
     description when asked: the shop's cache keeps whole offers)."""
     if not storefront.is_opted_in:
         return []
-    extra = (Offer.description.label("description"),) if descriptions else ()
     with tenant_scope(storefront.id):
-        rows = db.session.execute(_listed_rows(storefront, *extra)).all()
+        rows = db.session.execute(_listed_rows(descriptions), _listed_by(storefront)).all()
     return _group(rows, storefront.currency)
 
 
@@ -195,9 +202,7 @@ def listed_offer(storefront: Storefront, slug: str) -> ListedOffer:
         raise OfferNotListed(slug)
     with tenant_scope(storefront.id):
         rows = db.session.execute(
-            _listed_rows(storefront, Offer.description.label("description")).where(
-                Offer.slug == slug
-            )
+            _listed_rows(descriptions=True).where(Offer.slug == slug), _listed_by(storefront)
         ).all()
     offers = _group(rows, storefront.currency)
     if not offers:
@@ -212,7 +217,9 @@ def listed_plans(storefront: Storefront, plan_ids: Iterable[int]) -> dict[int, L
     if not storefront.is_opted_in or not wanted:
         return {}
     with tenant_scope(storefront.id):
-        rows = db.session.execute(_listed_rows(storefront).where(Plan.id.in_(wanted))).all()
+        rows = db.session.execute(
+            _listed_rows().where(Plan.id.in_(wanted)), _listed_by(storefront)
+        ).all()
     return {
         plan.plan_id: ListedPlanOffer(offer=offer, plan=plan)
         for offer in _group(rows, storefront.currency)
