@@ -8,7 +8,7 @@ trip to every one of them (two to a card payment)."""
 
 from __future__ import annotations
 
-import time
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import event
@@ -26,12 +26,12 @@ def install(engine: Engine, idle_seconds: float) -> None:
     @event.listens_for(engine, "checkin")
     def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
         if record is not None:
-            record.info[_IDLE_SINCE] = time.monotonic()
+            record.info[_IDLE_SINCE] = monotonic()
 
     @event.listens_for(engine, "checkout")
     def _ping_if_stale(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         since = record.info.pop(_IDLE_SINCE, None)
-        if since is None or time.monotonic() - since < idle_seconds:
+        if since is None or monotonic() - since < idle_seconds:
             return  # new, or back in the pool only moments ago
         try:
             dialect.do_ping(dbapi_connection)

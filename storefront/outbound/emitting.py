@@ -104,65 +104,49 @@ def _active_endpoints(model: type[_Endpoint], owner_id: int) -> list[_Endpoint]:
     session = db.session()
     if any(isinstance(obj, _ENDPOINT_MODELS) for obj in session.deleted):
         session.info.pop(_ENDPOINTS, None)
-    known: dict[tuple[type, int], list[Any]] = session.info.setdefault(_ENDPOINTS, {})
-    if (model, owner_id) not in known:
-        _read_endpoints_of(session, model, owner_id, known)
-    return known[(model, owner_id)]
-
-
-def _read_endpoints_of(
-    session: Session, model: type[_Endpoint], owner_id: int, known: dict[tuple[type, int], Any]
-) -> None:
-    """Only endpoints not written yet can change what the statement finds: the rest of the
-    caller's changes (an order being paid, its postings) wait for its own flush."""
-    pending = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, _ENDPOINT_MODELS) for obj in pending):
-        session.flush()
-    with session.no_autoflush:
-        if model is StorefrontWebhookEndpoint:
-            with tenant_scope(owner_id):
-                rows = db.session.scalars(
-                    select(StorefrontWebhookEndpoint).where(
-                        StorefrontWebhookEndpoint.storefront_id == owner_id,
-                        StorefrontWebhookEndpoint.active.is_(True),
-                    )
-                )
-                known[(model, owner_id)] = list(rows)
-        else:
-            rows = db.session.scalars(
-                select(IsvWebhookEndpoint).where(
-                    IsvWebhookEndpoint.isv_id == owner_id, IsvWebhookEndpoint.active.is_(True)
-                )
-            )
-            known[(model, owner_id)] = list(rows)
+    if (model, owner_id) not in session.info.get(_ENDPOINTS, {}):
+        store = model is StorefrontWebhookEndpoint
+        read_endpoints([owner_id] if store else [], [] if store else [owner_id])
+    endpoints: list[_Endpoint] = session.info[_ENDPOINTS][(model, owner_id)]
+    return endpoints
 
 
 def read_endpoints(storefront_ids: Iterable[int], isv_ids: Iterable[int]) -> None:
-    """Read the active endpoints of these storefronts and ISVs for this transaction, in two
-    statements, for a caller about to emit events to many owners (a batch of renewals):
-    `emit` then asks the database nothing of its own."""
-    known: dict[tuple[type, int], list[Any]] = db.session.info.setdefault(_ENDPOINTS, {})
+    """Read the active endpoints of these storefronts and ISVs for this transaction, in a
+    statement per kind of owner (none for owners read already): a caller about to emit
+    events to many owners (a batch of renewals) reads them all at once, and `emit` then asks
+    the database nothing of its own. Only endpoints not written yet can change what the
+    statements find, so only they are flushed first: the rest of the caller's changes (an
+    order being paid, its postings) wait for its own flush."""
+    session = db.session()
+    pending = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _ENDPOINT_MODELS) for obj in pending):
+        session.flush()
+    known: dict[tuple[type, int], list[Any]] = session.info.setdefault(_ENDPOINTS, {})
     stores = {owner for owner in storefront_ids if (StorefrontWebhookEndpoint, owner) not in known}
     isvs = {owner for owner in isv_ids if (IsvWebhookEndpoint, owner) not in known}
     found: dict[tuple[type, int], list[Any]] = {}
-    if stores:
-        with all_tenants():
-            for endpoint in db.session.scalars(
-                select(StorefrontWebhookEndpoint).where(
-                    StorefrontWebhookEndpoint.storefront_id.in_(stores),
-                    StorefrontWebhookEndpoint.active.is_(True),
+    with session.no_autoflush:
+        if stores:
+            with all_tenants():  # each storefront's own rows, by the owner filter
+                for endpoint in session.scalars(
+                    select(StorefrontWebhookEndpoint).where(
+                        StorefrontWebhookEndpoint.storefront_id.in_(stores),
+                        StorefrontWebhookEndpoint.active.is_(True),
+                    )
+                ):
+                    found.setdefault(
+                        (StorefrontWebhookEndpoint, endpoint.storefront_id), []
+                    ).append(endpoint)
+        if isvs:
+            for isv_endpoint in session.scalars(
+                select(IsvWebhookEndpoint).where(
+                    IsvWebhookEndpoint.isv_id.in_(isvs), IsvWebhookEndpoint.active.is_(True)
                 )
             ):
-                found.setdefault((StorefrontWebhookEndpoint, endpoint.storefront_id), []).append(
-                    endpoint
+                found.setdefault((IsvWebhookEndpoint, isv_endpoint.isv_id), []).append(
+                    isv_endpoint
                 )
-    if isvs:
-        for isv_endpoint in db.session.scalars(
-            select(IsvWebhookEndpoint).where(
-                IsvWebhookEndpoint.isv_id.in_(isvs), IsvWebhookEndpoint.active.is_(True)
-            )
-        ):
-            found.setdefault((IsvWebhookEndpoint, isv_endpoint.isv_id), []).append(isv_endpoint)
     for model, owners in ((StorefrontWebhookEndpoint, stores), (IsvWebhookEndpoint, isvs)):
         for owner in owners:
             known[(model, owner)] = found.get((model, owner), [])
