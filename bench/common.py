@@ -58,6 +58,14 @@ def reference_loop_ms() -> float:
     return min(times) * 1000
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, busy and in all, in ticks (/proc/stat): the share of
+    the cores a run kept busy is the busy ticks over all ticks between two readings."""
+    fields = [int(part) for part in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]  # idle and waiting for I/O (guest time is in user already)
+    return sum(fields) - idle, sum(fields)
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:

@@ -6,10 +6,16 @@ Every subscription is due; each phase gives a slice of them to the workers, in t
 own batches, and measures throughput (renewals a second, first job start to last job end) and
 our own time per renewal (the jobs' time minus the time spent waiting for localstripe, which is
 reported apart; and the worker's CPU time alone, which excludes waiting for the database and
-for a core when workers outnumber them). Each worker has a localstripe of its own, started from
-the store the seeding saved: one single-threaded localstripe would be the ceiling of every
-phase, where Stripe serves many clients at once. Receipts are jobs of their own on the same
-queue (as at scale).
+for a core when workers outnumber them), with the share of the machine's cores kept busy. Each
+worker has a localstripe of its own, started from the store the seeding saved: one
+single-threaded localstripe would be the ceiling of every phase, where Stripe serves many
+clients at once. Receipts are jobs of their own on the same queue (as at scale).
+
+The phases run twice. First against localstripe as it is: it answers at once but runs on this
+machine's cores, so a worker and its localstripe keep one core busy between them, and on two
+cores throughput stops growing at two workers. Then with Stripe's answers arriving over a
+network (localstripe's `--latency-ms`, PROVIDER_LATENCY_MS below), as they do in service: a
+worker waits for them without using a core, and more workers renew more.
 
     .venv/bin/python bench/renewals.py [due] [per_phase]     # default 100000 due, 400 a phase
     .venv/bin/python bench/renewals.py 100000 all             # every due one, 4 workers at the end
@@ -34,6 +40,7 @@ from bench.common import (
     REDIS_URL,
     Servers,
     bench_app,
+    cpu_ticks,
     database,
     free_port,
     machine,
@@ -44,6 +51,7 @@ from bench.seed import _chunks, one_offer_store
 
 LIMIT_MS = 5.0
 BATCH = 50  # subscriptions per job: small enough for 4 workers to share a phase
+PROVIDER_LATENCY_MS = 20  # a short round trip to Stripe's API (from nearby, it takes longer)
 
 
 def start_localstripe(servers: Servers, name: str, *options: str) -> str:
@@ -190,6 +198,7 @@ def phase(
     with app.app_context():
         for start in range(0, len(ids), BATCH):
             enqueue(renew_job, ids[start : start + BATCH], now.isoformat())
+    busy_before, ticks_before = cpu_ticks()
     processes = []
     for number in range(workers):
         process_env = env | {"BENCH_RENEWAL_KEY": key, "STRIPE_API_BASE": stripes[number]}
@@ -198,6 +207,8 @@ def phase(
         )
     for process in processes:
         process.wait()
+    busy_after, ticks_after = cpu_ticks()
+    busy = (busy_after - busy_before) / max(1, ticks_after - ticks_before)
     timing = {k.decode(): float(v) for k, v in redis.hgetall(key).items()}
     first = float(redis.zrange(f"{key}:starts", 0, 0, withscores=True)[0][1])
     last = float(redis.zrange(f"{key}:ends", -1, -1, withscores=True)[0][1])
@@ -214,6 +225,7 @@ def phase(
         f"{own:.1f}",
         f"{cpu:.1f}",
         f"{provider:.1f}",
+        f"{busy:.0%}",
         "ok" if own < LIMIT_MS else "OVER",
     )
 
@@ -245,8 +257,19 @@ def main(due: int, per_phase: int | None) -> None:
             seed(app, due, stripe_url, now)
             with app.app_context():  # the seeding's own price notices: the subscriptions were
                 job_queue(app).empty()  # made at these prices, there is nothing to tell
-            stripes = [
+            nearby = [
                 start_localstripe(servers, f"localstripe-{n}", "--start-from", str(saved))
+                for n in range(4)
+            ]
+            remote = [
+                start_localstripe(
+                    servers,
+                    f"localstripe-remote-{n}",
+                    "--start-from",
+                    str(saved),
+                    "--latency-ms",
+                    str(PROVIDER_LATENCY_MS),
+                )
                 for n in range(4)
             ]
             from storefront.extensions import db
@@ -256,20 +279,31 @@ def main(due: int, per_phase: int | None) -> None:
                 ids = due_subscription_ids(now, limit=due)
                 db.session.rollback()
             say(f"{len(ids):,} subscriptions due; the engine selects them in id order")
-            rows = []
+            series: dict[str, list[tuple[Any, ...]]] = {"nearby": [], "remote": []}
             size = per_phase or 400
             offset = 0
-            for workers in (1, 2, 4):
-                share = ids[offset : offset + size]
-                offset += size
-                say(f"  {workers} worker(s): {len(share):,} renewals ...")
-                rows.append(
-                    phase(app, servers, env, stripes, share, workers, now, redis, str(workers))
-                )
-            if per_phase is None:  # "all": the rest with 4 workers
+            for label, stripes in (("nearby", nearby), ("remote", remote)):
+                for workers in (1, 2, 4):
+                    share = ids[offset : offset + size]
+                    offset += size
+                    say(f"  {label}, {workers} worker(s): {len(share):,} renewals ...")
+                    series[label].append(
+                        phase(
+                            app,
+                            servers,
+                            env,
+                            stripes,
+                            share,
+                            workers,
+                            now,
+                            redis,
+                            f"{label}-{workers}",
+                        )
+                    )
+            if per_phase is None:  # "all": the rest with 4 workers, Stripe's answers remote
                 say(f"  the remaining {len(ids) - offset:,} with 4 workers ...")
-                rows.append(
-                    phase(app, servers, env, stripes, ids[offset:], 4, now, redis, "rest")
+                series["remote"].append(
+                    phase(app, servers, env, remote, ids[offset:], 4, now, redis, "rest")
                 )
             with app.app_context(), all_tenants():
                 from storefront.subscriptions.models import Subscription
@@ -280,21 +314,21 @@ def main(due: int, per_phase: int | None) -> None:
                 db.session.rollback()
             say("")
             say(f"machine after the runs: {machine()}")
-            say(
-                table(
-                    (
-                        "RQ workers",
-                        "renewals",
-                        "seconds",
-                        "renewals/s",
-                        "our ms each",
-                        "our CPU ms each",
-                        "localstripe ms each",
-                        "< 5 ms",
-                    ),
-                    rows,
-                )
+            headers = (
+                "RQ workers",
+                "renewals",
+                "seconds",
+                "renewals/s",
+                "our ms each",
+                "our CPU ms each",
+                "localstripe ms each",
+                "cores busy",
+                "< 5 ms",
             )
+            say("localstripe answering at once, on this machine's cores:")
+            say(table(headers, series["nearby"]))
+            say(f"localstripe answering after {PROVIDER_LATENCY_MS} ms, as over a network:")
+            say(table(headers, series["remote"]))
             say(f"subscriptions renewed in the database: {renewed:,} of {len(ids):,} due")
         finally:
             keys = list(redis.scan_iter(f"{queue}*")) + list(redis.scan_iter(f"rq:*{queue}*"))
