@@ -1,4 +1,6 @@
-"""Pooled connections are pinged at checkout only after sitting idle; a dead one is replaced."""
+"""Pooled connections are pinged at checkout only after sitting idle; a dead one is replaced.
+On PostgreSQL, a transaction that wrote nothing ends with COMMIT, so that the connection keeps
+its prepared statements, and every other one is still rolled back."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import QueuePool
 
 from storefront import pooling
@@ -95,3 +98,91 @@ def test_the_apps_connections_are_pinged_after_five_idle_seconds(
     monkeypatch.setattr(pooling, "monotonic", lambda: now + 60)
     _backend(engine)
     assert pings == [1]
+
+
+def _postgresql_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+
+
+def test_prepared_statements_outlive_the_transactions_that_only_read(engine: Engine) -> None:
+    _postgresql_only(engine)
+    query = text("SELECT count(*) FROM pg_class WHERE relname = :name")
+    for _ in range(7):  # psycopg prepares a statement at its fifth run on a connection
+        with engine.connect() as connection:  # a read, ended as a request ends it
+            connection.execute(query, {"name": "pg_class"}).scalar()
+            connection.rollback()
+    with engine.connect() as connection:
+        prepared = connection.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like"),
+            {"like": "%relname = $1%"},
+        ).scalar()
+    assert prepared == 1
+
+
+@pytest.fixture
+def probe_table(engine: Engine, database_url: str) -> Iterator[None]:
+    """A table of the test's own (in this worker's database), with one row (id 1)."""
+    _postgresql_only(engine)
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE TABLE pooling_probe (id integer PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO pooling_probe VALUES (1)"))
+    yield
+    with admin.connect() as connection:
+        connection.execute(text("DROP TABLE pooling_probe"))
+    admin.dispose()
+
+
+def _ids(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT id FROM pooling_probe ORDER BY id")).scalars())
+
+
+def test_a_transaction_that_wrote_is_rolled_back_however_it_wrote(
+    engine: Engine, probe_table: None
+) -> None:
+    with engine.connect() as connection:  # through SQLAlchemy, then a rollback
+        connection.execute(text("INSERT INTO pooling_probe VALUES (2)"))
+        connection.rollback()
+    with engine.connect() as connection:  # left for the pool to end
+        connection.execute(text("INSERT INTO pooling_probe VALUES (3)"))
+    with engine.connect() as connection:  # on the driver's own connection, SQLAlchemy unaware
+        connection.execute(text("SELECT 1"))
+        driver: Any = connection.connection.driver_connection
+        driver.execute("INSERT INTO pooling_probe VALUES (4)")
+    assert _ids(engine) == [1]
+
+
+def test_a_row_lock_ends_with_its_transaction_and_a_failed_one_is_rolled_back(
+    engine: Engine, probe_table: None, database_url: str
+) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT id FROM pooling_probe WHERE id = 1 FOR UPDATE"))
+    other = create_engine(database_url)
+    with other.connect() as connection:  # the lock is gone: NOWAIT would fail otherwise
+        locked = connection.execute(
+            text("SELECT id FROM pooling_probe WHERE id = 1 FOR UPDATE NOWAIT")
+        ).scalar()
+        assert locked == 1
+    other.dispose()
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO pooling_probe VALUES (5)"))
+        with pytest.raises(ProgrammingError):
+            connection.execute(text("SELECT no_such_column FROM pg_class"))
+    assert _ids(engine) == [1]  # and the connection serves the next caller
+
+
+def test_settings_changed_in_a_transaction_are_undone_with_it(engine: Engine) -> None:
+    _postgresql_only(engine)
+    with engine.connect() as connection:
+        default = connection.execute(text("SHOW statement_timeout")).scalar()
+        connection.rollback()
+        connection.execute(text("SET statement_timeout = '1234ms'"))
+        connection.rollback()
+        connection.execute(text("SELECT set_config('storefront.probe', 'left', false)"))
+        connection.rollback()
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == default
+        assert connection.execute(
+            text("SELECT current_setting('storefront.probe', true)")
+        ).scalar() in (None, "")
