@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from storefront import pooling
+
 
 class ConfigurationError(SystemExit):
     """A setting the app cannot start without; exits with one clear line when uncaught."""
@@ -141,6 +143,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not url:
         url = f"sqlite:///{Path(app.instance_path) / 'storefront.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pooling.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
 
 
 _INTEGER_KEYS = {"PROXY_COUNT"}

@@ -15,7 +15,13 @@ So a transaction that changed nothing ends with COMMIT instead, which for it is 
 thing: every statement SQLAlchemy ran in it was a SELECT that sets no session setting
 (`set_config(…, true)` lasts only as long as the transaction), and PostgreSQL gave it no
 transaction id (it gives one at the first write or row lock, however the statement was
-sent). Any other transaction, or a failed one, is rolled back."""
+sent). Any other transaction, or a failed one, is rolled back.
+
+Statements go to psycopg with PostgreSQL's own `$1` placeholders (SQLAlchemy's
+"numeric_dollar" style) through its raw cursors, which pass them on as they are: with
+`%(name)s` placeholders psycopg rewrites every statement, and it remembers the rewriting only
+for short ones. The inserts a transaction of renewals writes at its commit (one statement a
+table, a row per renewal) were rewritten every time: half a millisecond a renewal."""
 
 from __future__ import annotations
 
@@ -53,6 +59,18 @@ def _record_info(connection: Any) -> dict[str, Any]:
 _IDLE_SINCE = "storefront_idle_since"
 
 
+def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The engine options for the database at `url`: on PostgreSQL with psycopg, statements
+    with `$1` placeholders through raw cursors (the caller's `connect_args` kept), unless the
+    caller chose a `paramstyle`."""
+    if not url.startswith("postgresql+psycopg:") or "paramstyle" in options:
+        return options
+    from psycopg import RawCursor
+
+    connect_args = {"cursor_factory": RawCursor} | dict(options.get("connect_args", {}))
+    return options | {"paramstyle": "numeric_dollar", "connect_args": connect_args}
+
+
 def install(engine: Engine, idle_seconds: float) -> None:
     """Ping the engine's connections that were idle for `idle_seconds` or longer (always
     when 0) at checkout; on PostgreSQL with psycopg, end transactions that wrote nothing
@@ -60,6 +78,8 @@ def install(engine: Engine, idle_seconds: float) -> None:
     dialect = engine.dialect
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         _commit_unwritten_transactions(engine)
+        if dialect.paramstyle == "numeric_dollar":
+            _raw_server_cursors(engine)
 
     @event.listens_for(engine, "checkin")
     def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
@@ -108,3 +128,12 @@ def _commit_unwritten_transactions(engine: Engine) -> None:
 
     dialect.do_rollback = end_transaction  # type: ignore[method-assign,assignment]
     dialect.do_commit = committed  # type: ignore[method-assign,assignment]
+
+
+def _raw_server_cursors(engine: Engine) -> None:
+    """Streamed results (`yield_per`) come through a server cursor: a raw one too."""
+    from psycopg import RawServerCursor
+
+    @event.listens_for(engine, "connect")
+    def _raw(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.server_cursor_factory = RawServerCursor

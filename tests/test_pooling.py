@@ -1,6 +1,7 @@
 """Pooled connections are pinged at checkout only after sitting idle; a dead one is replaced.
 On PostgreSQL, a transaction that wrote nothing ends with COMMIT, so that the connection keeps
-its prepared statements, and every other one is still rolled back."""
+its prepared statements, and every other one is still rolled back; and psycopg is given
+statements it need not rewrite."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import QueuePool
@@ -37,7 +48,8 @@ def _counted_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """One pooled connection, pinged after IDLE seconds."""
-    engine = create_engine(database_url, poolclass=QueuePool, pool_size=1, max_overflow=0)
+    options = pooling.engine_options(database_url, {"pool_size": 1, "max_overflow": 0})
+    engine = create_engine(database_url, poolclass=QueuePool, **options)
     pooling.install(engine, IDLE)
     yield engine
     engine.dispose()
@@ -186,3 +198,49 @@ def test_settings_changed_in_a_transaction_are_undone_with_it(engine: Engine) ->
         assert connection.execute(
             text("SELECT current_setting('storefront.probe', true)")
         ).scalar() in (None, "")
+
+
+def _rewriting_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg's rewriting of `%(name)s` placeholders (cached or not) fails from now on (the
+    type look-ups SQLAlchemy has psycopg make at a first connect are psycopg's own)."""
+    from psycopg import _queries
+
+    def rewrite(*_args: Any) -> Any:
+        raise AssertionError("psycopg rewrote a statement")
+
+    for name in ("_query2pg", "_query2pg_nocache"):
+        monkeypatch.setattr(_queries, name, rewrite)
+
+
+def test_statements_reach_postgresql_as_they_are(
+    engine: Engine, probe_table: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = Table("pooling_probe", MetaData(), Column("id", Integer, primary_key=True))
+    _backend(engine)  # connected
+    _rewriting_fails(monkeypatch)
+    with engine.begin() as connection:  # many rows in one statement, as the ORM writes them
+        written = connection.execute(
+            insert(probe).returning(probe.c.id), [{"id": n} for n in range(2, 80)]
+        )
+        assert sorted(written.scalars()) == list(range(2, 80))
+    with engine.connect() as connection:
+        assert connection.execute(select(literal(7) % 3)).scalar() == 1  # a % operator
+        assert connection.execute(text("SELECT '100%' || :sign"), {"sign": "!"}).scalar() == (
+            "100%!"
+        )
+        streamed = connection.execution_options(yield_per=10).execute(  # a server cursor
+            select(probe.c.id).where(probe.c.id > 40).order_by(probe.c.id)
+        )
+        assert list(streamed.scalars()) == list(range(41, 80))
+
+
+def test_the_apps_engine_sends_statements_as_they_are(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        _postgresql_only(db.engine)
+        db.session.execute(text("SELECT 1"))  # connected
+        db.session.rollback()
+        _rewriting_fails(monkeypatch)
+        assert db.session.execute(text("SELECT :n + 1"), {"n": 41}).scalar() == 42
+        db.session.rollback()

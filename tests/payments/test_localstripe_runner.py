@@ -38,7 +38,10 @@ def test_listings_show_each_kind_in_order_with_refunds_by_their_charge(
         reference=str(intents[1]), amount=Money(500, "USD"), idempotency_key=f"{email}-refund"
     )
 
-    listed = [intent.id for intent in client.v1.payment_intents.list(params={"limit": 100})]
+    listed = [
+        intent.id
+        for intent in client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
+    ]
     assert [i for i in listed if i in intents] == intents  # this kind only, in creation order
     assert [item.reference for item in provider.refunds_of(str(intents[1]))] == [refund.reference]
     assert provider.refunds_of(str(intents[0])) == []
@@ -51,6 +54,9 @@ def test_a_deleted_object_is_no_longer_listed(localstripe_url: str) -> None:
     gone = client.v1.customers.create(params={"email": "gone@example.com"})
     client.v1.customers.delete(gone.id)
 
-    listed = {customer.id for customer in client.v1.customers.list(params={"limit": 100})}
+    listed = {
+        customer.id
+        for customer in client.v1.customers.list(params={"limit": 100}).auto_paging_iter()
+    }
     assert kept.id in listed
     assert gone.id not in listed

@@ -72,7 +72,8 @@ def ledger_transactions() -> list[LedgerTransaction]:
 
 
 def renewal_charges_at_stripe(localstripe_url: str, customer: str) -> int:
-    """Succeeded PaymentIntents of the customer at localstripe."""
+    """Succeeded PaymentIntents of the customer at localstripe (every page: the tests before
+    may have left many)."""
     client = stripe.StripeClient("sk_test_storefront", base_addresses={"api": localstripe_url})
-    intents = client.v1.payment_intents.list(params={"limit": 100}).data
+    intents = client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
     return sum(1 for i in intents if i.customer == customer and i.status == "succeeded")
