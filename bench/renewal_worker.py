@@ -1,7 +1,12 @@
 """An RQ worker for bench/renewals.py: the app's own queue and jobs, in burst mode (it stops
 when the queue is empty), with each renewal job's wall time, its CPU time in this process and
 the part of the wall time spent in HTTP calls to the payment provider (localstripe) added up
-in Redis under BENCH_RENEWAL_KEY."""
+in Redis under BENCH_RENEWAL_KEY.
+
+Before it takes jobs, the worker renews BENCH_WARM_UP_IDS (subscriptions of its own, untimed)
+and waits until all BENCH_WORKERS of its phase have: a worker in service has renewed
+thousands before, and its first renewals (statements compiled and prepared, modules
+imported, connections opened) would otherwise weigh on a phase's few hundred."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from storefront.jobs import job_queue
 from storefront.subscriptions import services
 
 KEY = os.environ["BENCH_RENEWAL_KEY"]
+BATCH = 50  # as bench/renewals.py queues them
 provider_seconds = 0.0
 _request = requests.Session.request
 
@@ -59,8 +65,9 @@ def _timed_renew_job(subscription_ids: list[int], at: str) -> str:
 
 
 def _warm_up() -> None:
-    """What a worker in service has done long before: connected to the database and
-    imported what its jobs import (a receipt's mail and templates)."""
+    """What a worker in service has done long before: connected to the database, imported
+    what its jobs import (a receipt's mail and templates) and renewed subscriptions; then
+    wait for the phase's other workers to be as far."""
     from sqlalchemy import text
 
     from storefront.extensions import db
@@ -68,6 +75,15 @@ def _warm_up() -> None:
 
     db.session.execute(text("SELECT 1"))
     db.session.rollback()
+    ids = [int(n) for n in os.environ.get("BENCH_WARM_UP_IDS", "").split(",") if n]
+    at = os.environ.get("BENCH_AT", "")
+    for start in range(0, len(ids), BATCH):
+        _renew_job(ids[start : start + BATCH], at)
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    redis.incr(f"{KEY}:ready")
+    workers = int(os.environ.get("BENCH_WORKERS", "1"))
+    while int(redis.get(f"{KEY}:ready") or 0) < workers:
+        time.sleep(0.005)
 
 
 def main() -> None:

@@ -9,7 +9,10 @@ reported apart; and the worker's CPU time alone, which excludes waiting for the 
 for a core when workers outnumber them), with the share of the machine's cores kept busy. Each
 worker has a localstripe of its own, started from the store the seeding saved: one
 single-threaded localstripe would be the ceiling of every phase, where Stripe serves many
-clients at once. Receipts are jobs of their own on the same queue (as at scale).
+clients at once. Receipts are jobs of their own on the same queue (as at scale). Each worker
+first renews WARM_UP subscriptions of its own, untimed, and the phase starts when all have
+(a worker in service has renewed thousands: its first ones, with statements still to be
+compiled and prepared, would weigh on the few hundred of a phase).
 
 The phases run twice. First against localstripe as it is: it answers at once but runs on this
 machine's cores, so a worker and its localstripe keep one core busy between them, and on two
@@ -51,6 +54,7 @@ from bench.seed import _chunks, one_offer_store
 
 LIMIT_MS = 5.0
 BATCH = 50  # subscriptions per job: small enough for 4 workers to share a phase
+WARM_UP = 100  # renewed by each worker of a phase before it takes jobs, untimed
 PROVIDER_LATENCY_MS = 20  # a short round trip to Stripe's API (from nearby, it takes longer)
 
 
@@ -186,6 +190,7 @@ def phase(
     env: dict[str, str],
     stripes: list[str],
     ids: list[int],
+    warm_up: list[list[int]],
     workers: int,
     now: datetime,
     redis: Redis,
@@ -198,13 +203,23 @@ def phase(
     with app.app_context():
         for start in range(0, len(ids), BATCH):
             enqueue(renew_job, ids[start : start + BATCH], now.isoformat())
-    busy_before, ticks_before = cpu_ticks()
     processes = []
     for number in range(workers):
-        process_env = env | {"BENCH_RENEWAL_KEY": key, "STRIPE_API_BASE": stripes[number]}
+        process_env = env | {
+            "BENCH_RENEWAL_KEY": key,
+            "STRIPE_API_BASE": stripes[number],
+            "BENCH_WARM_UP_IDS": ",".join(map(str, warm_up[number])),
+            "BENCH_AT": now.isoformat(),
+            "BENCH_WORKERS": str(workers),
+        }
         processes.append(
             servers.run([PYTHON, "bench/renewal_worker.py"], process_env, f"{tag}-{number}")
         )
+    while int(redis.get(f"{key}:ready") or 0) < workers:  # each has warmed up
+        if any(process.poll() is not None for process in processes):
+            break  # one stopped early: its exit is reported below
+        time.sleep(0.005)
+    busy_before, ticks_before = cpu_ticks()
     for process in processes:
         process.wait()
     busy_after, ticks_after = cpu_ticks()
@@ -284,6 +299,10 @@ def main(due: int, per_phase: int | None) -> None:
             offset = 0
             for label, stripes in (("nearby", nearby), ("remote", remote)):
                 for workers in (1, 2, 4):
+                    warm_up = []
+                    for _ in range(workers):
+                        warm_up.append(ids[offset : offset + WARM_UP])
+                        offset += WARM_UP
                     share = ids[offset : offset + size]
                     offset += size
                     say(f"  {label}, {workers} worker(s): {len(share):,} renewals ...")
@@ -294,6 +313,7 @@ def main(due: int, per_phase: int | None) -> None:
                             env,
                             stripes,
                             share,
+                            warm_up,
                             workers,
                             now,
                             redis,
@@ -303,7 +323,7 @@ def main(due: int, per_phase: int | None) -> None:
             if per_phase is None:  # "all": the rest with 4 workers, Stripe's answers remote
                 say(f"  the remaining {len(ids) - offset:,} with 4 workers ...")
                 series["remote"].append(
-                    phase(app, servers, env, remote, ids[offset:], 4, now, redis, "rest")
+                    phase(app, servers, env, remote, ids[offset:], [[]] * 4, 4, now, redis, "rest")
                 )
             with app.app_context(), all_tenants():
                 from storefront.subscriptions.models import Subscription
