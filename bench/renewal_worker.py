@@ -22,12 +22,12 @@ from rq import SimpleWorker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.renewals import BATCH
 from storefront import create_app
 from storefront.jobs import job_queue
 from storefront.subscriptions import services
 
 KEY = os.environ["BENCH_RENEWAL_KEY"]
-BATCH = 50  # as bench/renewals.py queues them
 provider_seconds = 0.0
 _request = requests.Session.request
 

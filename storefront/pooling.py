@@ -33,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
+_IDLE_SINCE = "storefront_idle_since"
 _UNWRITTEN = "SELECT pg_current_xact_id_if_assigned() IS NULL"
 _CHANGED = "storefront_transaction_changed"  # the pool record's info: not a plain read
 _SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
@@ -54,9 +55,6 @@ def _record_info(connection: Any) -> dict[str, Any]:
     except NotImplementedError:  # the engine's first connect, before the pool has it
         return {_CHANGED: True}
     return info
-
-
-_IDLE_SINCE = "storefront_idle_since"
 
 
 def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:

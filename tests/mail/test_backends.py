@@ -5,7 +5,6 @@ when TLS is asked for."""
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Callable, Iterator
 from email import policy
 from email.message import EmailMessage, MIMEPart
@@ -20,6 +19,7 @@ from flask import Flask
 
 from storefront.mail import MailError, mail_backend, send_mail
 from storefront.mail.backends import OutboxBackend, SmtpBackend
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -42,13 +42,6 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _authenticate(
     _server: SMTPServer, _session: Session, _envelope: Envelope, mechanism: str, data: Any
 ) -> AuthResult:
@@ -63,7 +56,7 @@ def _authenticate(
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -75,7 +68,7 @@ def smtp_server_with_auth() -> Iterator[tuple[Inbox, int]]:
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         authenticator=_authenticate,
         auth_required=True,
         auth_require_tls=False,
@@ -216,7 +209,7 @@ def test_unreachable_smtp_server_is_a_mail_error(
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens there
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
     with pytest.raises(MailError):
         send_mail("a@example.com", "x", "text", None, sender="s@example.com")
 

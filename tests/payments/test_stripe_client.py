@@ -3,7 +3,6 @@ client is made, and does not read the environment at each call."""
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 import uuid
 
@@ -12,13 +11,8 @@ import pytest
 from storefront.money import Money
 from storefront.payments.provider import IntentStatus, ProviderUnavailable
 from storefront.payments.stripe_provider import StripeProvider
+from tests.conftest import free_port
 from tests.shopping import CARD_OK, card
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _charge(provider: StripeProvider, payment_method: str) -> IntentStatus:
@@ -45,7 +39,7 @@ def test_a_proxy_named_by_the_environment_is_used(
 ) -> None:
     _no_proxy_variables(monkeypatch)
     cards = [card(localstripe_url, CARD_OK) for _ in range(2)]
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
     through_proxy = _provider(localstripe_url)
     with pytest.raises(ProviderUnavailable):  # the proxy does not answer
         _charge(through_proxy, cards[0])
@@ -59,7 +53,7 @@ def test_the_environment_is_read_once_not_at_each_call(
     _no_proxy_variables(monkeypatch)
     cards = [card(localstripe_url, CARD_OK) for _ in range(2)]
     provider = _provider(localstripe_url)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
 
     def read(*_args: object) -> dict[str, str]:
         raise AssertionError("the environment was read for a call")
