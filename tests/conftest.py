@@ -59,6 +59,18 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+def require_redis(url: str) -> str:
+    """`url`, once its Redis answers: the tests that need Redis fail (never skip) without it."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        Redis.from_url(url).ping()
+    except RedisConnectionError:
+        pytest.fail(f"Redis is not running at {url}")
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

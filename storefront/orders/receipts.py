@@ -8,18 +8,25 @@ host of the request that happens to be running.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import render_template
 from flask_babel import force_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.orders.history import order_lines
 from storefront.orders.models import Order
 from storefront.shop.rendering import storefront_theme
 from storefront.tenants.branding import brand_colours
-from storefront.tenants.links import one_line, sender_for, storefront_url
+from storefront.tenants.links import external_url, one_line, sender_for, storefront_host
 from storefront.tenants.models import Storefront
+from storefront.tenants.scope import all_tenants, tenant_scope
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +44,52 @@ class MailBranding:
         return cls(name=one_line(storefront.name), primary_color=primary, accent_color=accent)
 
 
-def send_receipt(order: Order, storefront: Storefront) -> None:
-    """E-mail the receipt for `order` to its billing address (MailError if it cannot go)."""
+def send_receipts(order_ids: list[int]) -> None:
+    """E-mail the receipts of these orders, each on its own: one that cannot go is logged and
+    the others still go. The orders (with their lines) and their storefronts are read in one
+    statement each, and each storefront's host once."""
+    with all_tenants():
+        orders = db.session.scalars(
+            select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.lines))
+        ).all()
+        storefronts = {
+            storefront.id: storefront
+            for storefront in db.session.scalars(
+                select(Storefront).where(Storefront.id.in_({o.storefront_id for o in orders}))
+            )
+        }
+    hosts: dict[int, str] = {}
+    for order in sorted(orders, key=lambda order: order_ids.index(order.id)):
+        storefront = storefronts.get(order.storefront_id)
+        if storefront is None:
+            continue
+        try:
+            with tenant_scope(storefront.id):
+                if storefront.id not in hosts:
+                    hosts[storefront.id] = storefront_host(storefront)
+                send_receipt(order, storefront, host=hosts[storefront.id])
+        except Exception:
+            db.session.rollback()  # a failed statement must not fail the receipts after it
+            log.exception("receipt for order %s could not be sent", order.number)
+
+
+def send_receipt(order: Order, storefront: Storefront, host: str | None = None) -> None:
+    """E-mail the receipt for `order` to its billing address (MailError if it cannot go);
+    `host` is the storefront's (`storefront_host`), when the caller has it already."""
     if order.storefront_id != storefront.id:
         raise ValueError(f"order {order.number} is not an order of storefront {storefront.slug}")
     from storefront.subscriptions.licenses import keys_for_order
 
     branding = MailBranding.of(storefront)
     theme = storefront_theme(storefront)
+    host = host or storefront_host(storefront)
     context = {
         "order": order,
         "lines": order_lines(order),
         "storefront": storefront,
         "branding": branding,
-        "order_url": storefront_url(storefront, "account.order", number=order.number),
-        "store_url": storefront_url(storefront, "shop.index"),
+        "order_url": external_url(host, "account.order", number=order.number),
+        "store_url": external_url(host, "shop.index"),
         "support_email": storefront.support_email,
         "locale": order.locale,
         "license_keys": keys_for_order(order),

@@ -6,12 +6,9 @@ import logging
 
 from flask import current_app
 
-from storefront.extensions import db
 from storefront.payments.models import Payment
 from storefront.payments.provider import PaymentProvider
 from storefront.payments.stripe_provider import StripeProvider
-from storefront.tenants.models import Storefront
-from storefront.tenants.scope import all_tenants, tenant_scope
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +41,29 @@ def after_order_paid(order_id: int) -> None:
     after_orders_paid([order_id])
 
 
+RECEIPTS_PER_JOB = 50  # a renewal commit's lot: one job, its orders and stores read once
+
+
 def after_orders_paid(order_ids: list[int]) -> None:
-    """`after_paid` for many orders paid by one commit (their receipts queued at once)."""
+    """`after_paid` for many orders paid by one commit: their receipts queued at once, up to
+    RECEIPTS_PER_JOB to a job (a job's own cost at the queue outweighs a receipt's)."""
     from storefront.jobs import enqueue_each
 
-    enqueue_each(send_receipt_job, [(order_id,) for order_id in order_ids])
+    lots = [
+        order_ids[start : start + RECEIPTS_PER_JOB]
+        for start in range(0, len(order_ids), RECEIPTS_PER_JOB)
+    ]
+    enqueue_each(send_receipts_job, [(lot,) for lot in lots])
+
+
+def send_receipts_job(order_ids: list[int]) -> None:
+    """Send the receipts of paid orders, each on its own: a mail failure is logged, never
+    undoes a payment and never keeps the other receipts back."""
+    from storefront.orders.receipts import send_receipts
+
+    send_receipts(order_ids)
 
 
 def send_receipt_job(order_id: int) -> None:
-    """Send the receipt of a paid order. A mail failure is logged, never undoes the payment."""
-    from storefront.orders.models import Order
-    from storefront.orders.receipts import send_receipt
-
-    with all_tenants():
-        order = db.session.get(Order, order_id)
-        storefront = db.session.get(Storefront, order.storefront_id) if order else None
-    if order is None or storefront is None:
-        return
-    try:
-        with tenant_scope(storefront.id):
-            send_receipt(order, storefront)
-    except Exception:
-        log.exception("receipt for order %s could not be sent", order.number)
+    """One order's receipt (what jobs queued before receipts went in lots still call)."""
+    send_receipts_job([order_id])

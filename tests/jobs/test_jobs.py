@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from storefront.jobs import enqueue, enqueue_each, job_queue
+from tests.conftest import require_redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -35,10 +34,7 @@ def test_without_redis_a_job_runs_inline_at_once(app: Flask, tmp_path: Path) -> 
 def test_with_redis_a_job_waits_for_a_worker_and_runs_in_its_app(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.fail(f"Redis is not running at {REDIS_URL}")
+    require_redis(REDIS_URL)
     queue_name = f"test-{uuid.uuid4().hex}"
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app.config, "JOBS_QUEUE", queue_name)

@@ -4,26 +4,34 @@ branding, with a link to the order on the store's own host."""
 from __future__ import annotations
 
 import email
+import os
 import re
+import uuid
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from rq import SimpleWorker
+from sqlalchemy import event
 
 from storefront.accounts.models import Role
 from storefront.catalog.models import BillingTerm
 from storefront.extensions import db
-from storefront.orders.receipts import send_receipt
+from storefront.jobs import job_queue
+from storefront.orders.receipts import send_receipt, send_receipts
+from storefront.payments import gateway
 from storefront.tenants.models import StorefrontDomain
 from storefront.timeutil import utcnow
 from tests import factories
+from tests.conftest import require_redis
 from tests.orders import rows
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
 THEMES = Path(__file__).resolve().parents[2] / "themes"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -212,3 +220,99 @@ def test_plain_text_receipt_uses_only_messages_extracted_from_the_html() -> None
     text_messages = set(pattern.findall((folder / "receipt.txt").read_text()))
     html_messages = set(pattern.findall((folder / "receipt.html").read_text()))
     assert text_messages and text_messages <= html_messages
+
+
+def all_mail(outbox: Path) -> dict[str, EmailMessage]:
+    """The mails in the outbox by their subject's order number."""
+    found = {}
+    for path in outbox.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        found[str(message["Subject"]).split()[4]] = message
+    return found
+
+
+def test_receipts_of_many_orders_go_in_one_run_each_store_read_once(
+    outbox: Path, app: Flask
+) -> None:
+    acme = factories.storefront(slug="acme")
+    db.session.add(
+        StorefrontDomain(
+            storefront_id=acme.id,
+            hostname="shop.acme.example",
+            verification_token="t",
+            verified_at=utcnow(),
+        )
+    )
+    other = factories.storefront(slug="other")
+    offer = factories.offer()
+    orders = [
+        rows.order(
+            store,
+            factories.user(Role.BUYER, email=f"b{n}@example.com", storefront_id=store.id),
+            [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)],
+        )
+        for n, store in enumerate((acme, other, acme, acme))
+    ]
+    db.session.commit()
+    ids = [order.id for order in orders]
+    statements: list[str] = []
+    engine = db.engine
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        send_receipts(ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    mails = all_mail(outbox)
+    assert sorted(mails) == sorted(order.number for order in orders)
+    for order in orders:
+        text = body(mails[order.number], "plain")
+        host = "shop.acme.example" if order.storefront_id == acme.id else "other.localhost"
+        assert f"//{host}/account/orders/{order.number}" in text
+        assert mails[order.number]["To"] == order.billing_email
+    # orders with lines (2), storefronts (1), each store's host (2), each order's keys (4)
+    assert len(statements) == 3 + 2 + len(orders), statements
+
+
+def test_a_receipt_that_cannot_go_keeps_none_of_the_others_back(
+    outbox: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = factories.storefront()
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    offer = factories.offer()
+    line = [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)]
+    first = rows.order(store, buyer, line)
+    broken = rows.order(store, buyer, line, billing_email="buyer@example.com\nBcc: x@example.com")
+    last = rows.order(store, buyer, line)
+    db.session.commit()
+
+    send_receipts([first.id, broken.id, last.id])
+
+    assert sorted(all_mail(outbox)) == sorted([first.number, last.number])
+    assert f"receipt for order {broken.number} could not be sent" in caplog.text
+
+
+def test_a_commit_that_paid_many_orders_queues_their_receipts_in_lots(
+    outbox: Path, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_redis(REDIS_URL)
+    store = factories.storefront()
+    buyer = factories.user(Role.BUYER, email="buyer@example.com", storefront_id=store.id)
+    offer = factories.offer()
+    line = [rows.Line(offer, BillingTerm.MONTHLY, 1, 1000, 400)]
+    orders = [rows.order(store, buyer, line) for _ in range(5)]
+    db.session.commit()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "JOBS_QUEUE", f"test-{uuid.uuid4().hex}")
+    monkeypatch.setattr(gateway, "RECEIPTS_PER_JOB", 2)
+    queue = job_queue(app)
+    try:
+        gateway.after_orders_paid([order.id for order in orders])
+        assert queue.count == 3  # 2 + 2 + 1, nothing sent yet
+        assert not list(outbox.glob("*.eml"))
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert queue.count == 0
+    finally:
+        queue.delete(delete_jobs=True)
+    assert sorted(all_mail(outbox)) == sorted(order.number for order in orders)

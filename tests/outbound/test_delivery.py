@@ -12,8 +12,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from sqlalchemy import select, update
 
@@ -26,7 +24,7 @@ from storefront.outbound.sender import deliver_due
 from storefront.outbound.services import Owner, create_endpoint
 from storefront.timeutil import utcnow
 from tests import factories
-from tests.conftest import free_port
+from tests.conftest import free_port, require_redis
 from tests.outbound.receiver import receiver
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -160,10 +158,7 @@ def test_two_runners_never_send_the_same_attempt_twice(app: Flask, app_context: 
 def test_with_redis_a_delivery_waits_for_the_worker(
     app: Flask, app_context: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.fail(f"Redis is not running at {REDIS_URL}")
+    require_redis(REDIS_URL)
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app.config, "JOBS_QUEUE", f"test-outbound-{uuid.uuid4().hex}")
     vendor = factories.isv()

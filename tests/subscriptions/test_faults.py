@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from sqlalchemy import event, select, update
 
@@ -34,6 +32,7 @@ from storefront.subscriptions.services import (
     schedule_renewals,
 )
 from storefront.tenants.scope import all_tenants, tenant_scope
+from tests.conftest import require_redis
 from tests.shopping import CARD_OK, Shop
 from tests.subscriptions.buying import (
     buy,
@@ -165,10 +164,7 @@ def only_customer() -> str:
 def test_with_redis_renewals_are_queued_in_batches_for_workers(
     app: Flask, shop: Shop, localstripe_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.fail(f"Redis is not running at {REDIS_URL}")
+    require_redis(REDIS_URL)
     buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
     due = period_end(only_subscription())
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)

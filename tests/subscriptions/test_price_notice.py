@@ -16,8 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from sqlalchemy import select
 
@@ -43,6 +41,7 @@ from storefront.tenants.scope import all_tenants, tenant_scope
 from storefront.timeutil import utcnow
 from tests import factories
 from tests.api.client import Api, make_token
+from tests.conftest import require_redis
 from tests.reseller.dashboard import account, host, sign_in
 from tests.shopping import CARD_OK, Shop
 from tests.subscriptions.buying import buy, ledger_transactions, period_end, subscriptions
@@ -285,10 +284,7 @@ def test_with_redis_the_change_is_queued_and_workers_note_it_in_batches(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        Redis.from_url(redis_url).ping()
-    except RedisConnectionError:
-        pytest.fail(f"Redis is not running at {redis_url}")
+    require_redis(redis_url)
     for _ in range(3):
         buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
