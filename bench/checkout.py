@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
 import stripe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,6 +37,7 @@ from bench.common import (
     table,
 )
 from bench.seed import one_offer_store
+from storefront.payments.http_client import Urllib3Client
 
 HOST = "shop.localhost"
 LIMIT_MS = 20.0
@@ -45,26 +45,26 @@ PASSWORD = "bench-password-long-enough"  # noqa: S105 - a throwaway bench accoun
 
 
 class StripeClock:
-    """Time spent in HTTP requests (the stripe library's, through `requests`)."""
+    """Time spent in the stripe library's HTTP calls (its client, `Urllib3Client`)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.calls = 0
-        self._original = requests.Session.request
+        self._original = Urllib3Client.request
 
     def install(self) -> None:
         clock = self
         original = self._original
 
-        def timed(session: requests.Session, *args: Any, **kwargs: Any) -> Any:
+        def timed(client: Urllib3Client, *args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
             try:
-                return original(session, *args, **kwargs)
+                return original(client, *args, **kwargs)
             finally:
                 clock.seconds += time.perf_counter() - began
                 clock.calls += 1
 
-        requests.Session.request = timed  # type: ignore[method-assign]
+        Urllib3Client.request = timed  # type: ignore[method-assign]
 
 
 class ServerClock:

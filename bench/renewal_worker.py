@@ -1,7 +1,7 @@
 """An RQ worker for bench/renewals.py: the app's own queue and jobs, in burst mode (it stops
 when the queue is empty), with each renewal job's wall time, its CPU time in this process and
-the part of the wall time spent in HTTP calls to the payment provider (localstripe) added up
-in Redis under BENCH_RENEWAL_KEY.
+the part of the wall time spent in the Stripe client's HTTP calls to the payment provider
+(localstripe) added up in Redis under BENCH_RENEWAL_KEY.
 
 Before it takes jobs, the worker renews BENCH_WARM_UP_IDS (subscriptions of its own, untimed)
 and waits until all BENCH_WORKERS of its phase have: a worker in service has renewed
@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
 from redis import Redis
 from rq import SimpleWorker
 
@@ -25,18 +24,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.renewals import BATCH
 from storefront import create_app
 from storefront.jobs import job_queue
+from storefront.payments.http_client import Urllib3Client
 from storefront.subscriptions import services
 
 KEY = os.environ["BENCH_RENEWAL_KEY"]
 provider_seconds = 0.0
-_request = requests.Session.request
+_request = Urllib3Client.request
 
 
-def _timed_request(session: requests.Session, *args: Any, **kwargs: Any) -> Any:
+def _timed_request(client: Urllib3Client, *args: Any, **kwargs: Any) -> Any:
     global provider_seconds
     began = time.perf_counter()
     try:
-        return _request(session, *args, **kwargs)
+        return _request(client, *args, **kwargs)
     finally:
         provider_seconds += time.perf_counter() - began
 
@@ -87,7 +87,7 @@ def _warm_up() -> None:
 
 
 def main() -> None:
-    requests.Session.request = _timed_request  # type: ignore[method-assign]
+    Urllib3Client.request = _timed_request  # type: ignore[method-assign]
     services.renew_job = _timed_renew_job  # the queue names the job by this attribute
     app = create_app()
     with app.app_context():
