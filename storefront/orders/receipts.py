@@ -21,6 +21,8 @@ from storefront.mail import send_mail
 from storefront.orders.history import order_lines
 from storefront.orders.models import Order
 from storefront.shop.rendering import storefront_theme
+from storefront.subscriptions.licenses import keys_for_order, keys_for_orders
+from storefront.subscriptions.models import LicenseKey
 from storefront.tenants.branding import brand_colours
 from storefront.tenants.links import external_url, one_line, sender_for, storefront_host
 from storefront.tenants.models import Storefront
@@ -59,6 +61,7 @@ def send_receipts(order_ids: list[int]) -> None:
             )
         }
     hosts: dict[int, str] = {}
+    keys: dict[int, list[LicenseKey]] = {}
     for order in sorted(orders, key=lambda order: order_ids.index(order.id)):
         storefront = storefronts.get(order.storefront_id)
         if storefront is None:
@@ -67,18 +70,26 @@ def send_receipts(order_ids: list[int]) -> None:
             with tenant_scope(storefront.id):
                 if storefront.id not in hosts:
                     hosts[storefront.id] = storefront_host(storefront)
-                send_receipt(order, storefront, host=hosts[storefront.id])
+                    keys |= keys_for_orders([o for o in orders if o.storefront_id == storefront.id])
+                send_receipt(
+                    order, storefront, host=hosts[storefront.id], license_keys=keys[order.id]
+                )
         except Exception:
             db.session.rollback()  # a failed statement must not fail the receipts after it
             log.exception("receipt for order %s could not be sent", order.number)
 
 
-def send_receipt(order: Order, storefront: Storefront, host: str | None = None) -> None:
+def send_receipt(
+    order: Order,
+    storefront: Storefront,
+    host: str | None = None,
+    license_keys: list[LicenseKey] | None = None,
+) -> None:
     """E-mail the receipt for `order` to its billing address (MailError if it cannot go);
-    `host` is the storefront's (`storefront_host`), when the caller has it already."""
+    `host` (`storefront_host`) and `license_keys` (`keys_for_order`) when the caller has them
+    already."""
     if order.storefront_id != storefront.id:
         raise ValueError(f"order {order.number} is not an order of storefront {storefront.slug}")
-    from storefront.subscriptions.licenses import keys_for_order
 
     branding = MailBranding.of(storefront)
     theme = storefront_theme(storefront)
@@ -92,7 +103,7 @@ def send_receipt(order: Order, storefront: Storefront, host: str | None = None) 
         "store_url": external_url(host, "shop.index"),
         "support_email": storefront.support_email,
         "locale": order.locale,
-        "license_keys": keys_for_order(order),
+        "license_keys": keys_for_order(order) if license_keys is None else license_keys,
     }
     with force_locale(order.locale):
         subject = gettext(

@@ -4,8 +4,9 @@ its subscription is not in good standing and restored when it is paid again."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
@@ -67,19 +68,27 @@ def subscription_keys(subscription_id: int) -> list[LicenseKey]:
 def keys_for_order(order: Order) -> list[LicenseKey]:
     """The keys an order's buyer is given: the order's own lines, and for a renewal the keys
     of the subscription it renews."""
-    with tenant_scope(order.storefront_id):
-        renewed = select(SubscriptionRenewal.subscription_id).where(
-            SubscriptionRenewal.order_id == order.id
+    return keys_for_orders([order])[order.id]
+
+
+def keys_for_orders(orders: Sequence[Order]) -> dict[int, list[LicenseKey]]:
+    """`keys_for_order` of each order (by id), read in one statement per storefront."""
+    found: dict[int, list[LicenseKey]] = {order.id: [] for order in orders}
+    for storefront_id in sorted({order.storefront_id for order in orders}):
+        ids = [order.id for order in orders if order.storefront_id == storefront_id]
+        renewal = and_(
+            SubscriptionRenewal.subscription_id == LicenseKey.subscription_id,
+            SubscriptionRenewal.order_id.in_(ids),
         )
-        return list(
-            db.session.scalars(
-                select(LicenseKey)
-                .where(
-                    or_(
-                        LicenseKey.order_id == order.id,
-                        LicenseKey.subscription_id.in_(renewed.scalar_subquery()),
-                    )
-                )
+        with tenant_scope(storefront_id):
+            rows = db.session.execute(
+                select(LicenseKey, SubscriptionRenewal.order_id)
+                .outerjoin(SubscriptionRenewal, renewal)
+                .where(or_(LicenseKey.order_id.in_(ids), SubscriptionRenewal.order_id.is_not(None)))
                 .order_by(LicenseKey.id)
-            )
-        )
+            ).all()
+        for key, renewal_order_id in rows:
+            for order_id in {key.order_id, renewal_order_id} & found.keys():
+                if key not in found[order_id]:
+                    found[order_id].append(key)
+    return found

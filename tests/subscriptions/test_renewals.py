@@ -249,3 +249,45 @@ def test_a_store_that_opted_out_or_a_retired_offer_ends_without_a_charge(
     assert [sub.status for sub in subscriptions()] == [SubscriptionStatus.ENDED] * 2
     assert len(ledger_transactions()) == 1
     assert keys_status() == {LicenseStatus.SUSPENDED}
+
+
+def test_each_order_of_a_lot_gets_its_own_keys_in_one_statement_per_store(
+    app: Flask, shop: Shop, localstripe_url: str
+) -> None:
+    from sqlalchemy import event
+
+    from storefront.orders.models import Order
+    from storefront.subscriptions.licenses import keys_for_order, keys_for_orders
+
+    buy(shop, localstripe_url, CARD_OK, mail_seats=2, backup_seats=1)
+    mail, backup = subscriptions()
+    sent_before = len(outbox(app))
+    yearly = period_end(backup)
+    assert renew_due(yearly, gateway.provider())[Outcome.RENEWED] == 2  # both
+    assert renew_due(yearly, gateway.provider())[Outcome.RENEWED] == 1  # the monthly one again
+    with all_tenants():
+        keys = {key.subscription_id: key.id for key in db.session.scalars(select(LicenseKey))}
+        renewals = db.session.scalars(select(SubscriptionRenewal)).all()
+        renewed = {renewal.order_id: renewal.subscription_id for renewal in renewals}
+        purchase = db.session.scalars(select(Order).where(Order.id.not_in(renewed))).one()
+        orders = [purchase, *db.session.scalars(select(Order).where(Order.id.in_(renewed)))]
+    assert len(orders) == 1 + 3
+    statements: list[str] = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        found = keys_for_orders(orders)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(statements) == 1
+    assert [key.id for key in found[purchase.id]] == sorted(keys.values())
+    for order_id, subscription_id in renewed.items():
+        assert [key.id for key in found[order_id]] == [keys[subscription_id]]
+    for order in orders:
+        assert keys_for_order(order) == found[order.id]
+    receipts = outbox(app)[sent_before:]  # the renewals' (buy() sends no receipt)
+    assert len(receipts) == 3
+    with all_tenants():
+        for key in db.session.scalars(select(LicenseKey)):
+            renewed = 2 if key.subscription_id == mail.id else 1
+            assert sum(key.key in receipt for receipt in receipts) == renewed
