@@ -59,7 +59,10 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def require_redis(url: str) -> str:
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def require_redis(url: str = REDIS_URL) -> str:
     """`url`, once its Redis answers: the tests that need Redis fail (never skip) without it."""
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -49,34 +49,33 @@ class MailBranding:
 def send_receipts(order_ids: list[int]) -> None:
     """E-mail the receipts of these orders, each on its own: one that cannot go is logged and
     the others still go. The orders (with their lines) and their storefronts are read in one
-    statement each, and each storefront's host once."""
+    statement each, and each storefront's host and license keys once."""
     with all_tenants():
         orders = db.session.scalars(
-            select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.lines))
+            select(Order)
+            .where(Order.id.in_(order_ids))
+            .options(selectinload(Order.lines))
+            .order_by(Order.id)
         ).all()
-        storefronts = {
-            storefront.id: storefront
-            for storefront in db.session.scalars(
-                select(Storefront).where(Storefront.id.in_({o.storefront_id for o in orders}))
-            )
-        }
-    hosts: dict[int, str] = {}
-    keys: dict[int, list[LicenseKey]] = {}
-    for order in sorted(orders, key=lambda order: order_ids.index(order.id)):
-        storefront = storefronts.get(order.storefront_id)
-        if storefront is None:
-            continue
-        try:
-            with tenant_scope(storefront.id):
-                if storefront.id not in hosts:
-                    hosts[storefront.id] = storefront_host(storefront)
-                    keys |= keys_for_orders([o for o in orders if o.storefront_id == storefront.id])
-                send_receipt(
-                    order, storefront, host=hosts[storefront.id], license_keys=keys[order.id]
-                )
-        except Exception:
-            db.session.rollback()  # a failed statement must not fail the receipts after it
-            log.exception("receipt for order %s could not be sent", order.number)
+        storefronts = db.session.scalars(
+            select(Storefront).where(Storefront.id.in_({order.storefront_id for order in orders}))
+        ).all()
+    for storefront in storefronts:
+        paid = [order for order in orders if order.storefront_id == storefront.id]
+        with tenant_scope(storefront.id):
+            try:
+                host = storefront_host(storefront)
+                keys = keys_for_orders(paid)
+            except Exception:
+                db.session.rollback()
+                log.exception("receipts of storefront %s could not be sent", storefront.slug)
+                continue
+            for order in paid:
+                try:
+                    send_receipt(order, storefront, host=host, license_keys=keys[order.id])
+                except Exception:
+                    db.session.rollback()  # a failed statement must not fail the next receipts
+                    log.exception("receipt for order %s could not be sent", order.number)
 
 
 def send_receipt(

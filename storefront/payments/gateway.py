@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 
 from storefront.payments.models import Payment
 from storefront.payments.provider import PaymentProvider
 from storefront.payments.stripe_provider import StripeProvider
 
-log = logging.getLogger(__name__)
+RECEIPTS_PER_JOB = 50  # a renewal commit's lot: one job, its orders and stores read once
 
 
 def provider() -> PaymentProvider:
@@ -41,9 +39,6 @@ def after_order_paid(order_id: int) -> None:
     after_orders_paid([order_id])
 
 
-RECEIPTS_PER_JOB = 50  # a renewal commit's lot: one job, its orders and stores read once
-
-
 def after_orders_paid(order_ids: list[int]) -> None:
     """`after_paid` for many orders paid by one commit: their receipts queued at once, up to
     RECEIPTS_PER_JOB to a job (a job's own cost at the queue outweighs a receipt's)."""
@@ -57,8 +52,7 @@ def after_orders_paid(order_ids: list[int]) -> None:
 
 
 def send_receipts_job(order_ids: list[int]) -> None:
-    """Send the receipts of paid orders, each on its own: a mail failure is logged, never
-    undoes a payment and never keeps the other receipts back."""
+    """The receipts of paid orders (`send_receipts`: a mail failure never undoes a payment)."""
     from storefront.orders.receipts import send_receipts
 
     send_receipts(order_ids)

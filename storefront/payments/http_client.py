@@ -33,12 +33,11 @@ class Urllib3Client(stripe.HTTPClient):
 
     def __init__(self, api_base: str, timeout_seconds: float) -> None:
         super().__init__()
-        self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds)
         options: dict[str, Any] = {
             "maxsize": CONNECTIONS_PER_HOST,
             "block": True,
             "retries": False,  # the library retries, with its backoff and idempotency keys
-            "timeout": self._timeout,
+            "timeout": urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
             "cert_reqs": "CERT_REQUIRED",
             "ca_certs": stripe.ca_bundle_path,
         }

@@ -43,7 +43,7 @@ class StripeProvider:
         webhook_secret: str,
         *,
         max_network_retries: int = 2,
-        timeout_seconds: int = 20,
+        timeout_seconds: float = 20,
     ) -> None:
         base = {"api": api_base.rstrip("/")} if api_base else None
         self._client = stripe.StripeClient(

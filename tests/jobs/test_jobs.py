@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -11,9 +10,7 @@ from flask import Flask
 from rq import SimpleWorker
 
 from storefront.jobs import enqueue, enqueue_each, job_queue
-from tests.conftest import require_redis
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.conftest import REDIS_URL, require_redis
 
 
 def write_marker(path: str, text: str) -> None:

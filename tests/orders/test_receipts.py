@@ -4,7 +4,6 @@ branding, with a link to the order on the store's own host."""
 from __future__ import annotations
 
 import email
-import os
 import re
 import uuid
 from email import policy
@@ -14,7 +13,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from rq import SimpleWorker
-from sqlalchemy import event
 
 from storefront.accounts.models import Role
 from storefront.catalog.models import BillingTerm
@@ -25,13 +23,12 @@ from storefront.payments import gateway
 from storefront.tenants.models import StorefrontDomain
 from storefront.timeutil import utcnow
 from tests import factories
-from tests.conftest import require_redis
+from tests.conftest import REDIS_URL, require_redis
 from tests.orders import rows
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
 THEMES = Path(__file__).resolve().parents[2] / "themes"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -233,7 +230,7 @@ def all_mail(outbox: Path) -> dict[str, EmailMessage]:
 
 
 def test_receipts_of_many_orders_go_in_one_run_each_store_read_once(
-    outbox: Path, app: Flask
+    outbox: Path, query_counter: list[str]
 ) -> None:
     acme = factories.storefront(slug="acme")
     db.session.add(
@@ -256,14 +253,9 @@ def test_receipts_of_many_orders_go_in_one_run_each_store_read_once(
     ]
     db.session.commit()
     ids = [order.id for order in orders]
-    statements: list[str] = []
-    engine = db.engine
-    record = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        send_receipts(ids)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    query_counter.clear()
+    send_receipts(ids)
+    statements = list(query_counter)
     mails = all_mail(outbox)
     assert sorted(mails) == sorted(order.number for order in orders)
     for order in orders:

@@ -4,7 +4,6 @@ attempt twice, and the RQ path with a real Redis and worker."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -24,10 +23,8 @@ from storefront.outbound.sender import deliver_due
 from storefront.outbound.services import Owner, create_endpoint
 from storefront.timeutil import utcnow
 from tests import factories
-from tests.conftest import free_port, require_redis
+from tests.conftest import REDIS_URL, free_port, require_redis
 from tests.outbound.receiver import receiver
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _deliveries() -> list[IsvWebhookDelivery]:

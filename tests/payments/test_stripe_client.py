@@ -38,7 +38,7 @@ def _provider(localstripe_url: str, retries: int = 0, timeout: float = 20) -> St
         localstripe_url,
         "whsec",
         max_network_retries=retries,
-        timeout_seconds=timeout,  # type: ignore[arg-type]
+        timeout_seconds=timeout,
     )
 
 

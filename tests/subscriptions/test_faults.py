@@ -32,7 +32,7 @@ from storefront.subscriptions.services import (
     schedule_renewals,
 )
 from storefront.tenants.scope import all_tenants, tenant_scope
-from tests.conftest import require_redis
+from tests.conftest import REDIS_URL, require_redis
 from tests.shopping import CARD_OK, Shop
 from tests.subscriptions.buying import (
     buy,
@@ -42,8 +42,6 @@ from tests.subscriptions.buying import (
     renewal_charges_at_stripe,
     subscriptions,
 )
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def test_a_crash_after_the_provider_charged_is_reconciled_not_charged_again(

@@ -5,7 +5,6 @@ buyers pay it at once."""
 from __future__ import annotations
 
 import email
-import os
 import uuid
 from datetime import datetime, timedelta
 from email import policy
@@ -283,8 +282,7 @@ def test_with_redis_the_change_is_queued_and_workers_note_it_in_batches(
     outbox: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    require_redis(redis_url)
+    redis_url = require_redis()
     for _ in range(3):
         buy(shop, localstripe_url, CARD_OK, mail_seats=1, backup_seats=0)
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)

@@ -252,10 +252,8 @@ def test_a_store_that_opted_out_or_a_retired_offer_ends_without_a_charge(
 
 
 def test_each_order_of_a_lot_gets_its_own_keys_in_one_statement_per_store(
-    app: Flask, shop: Shop, localstripe_url: str
+    app: Flask, shop: Shop, localstripe_url: str, query_counter: list[str]
 ) -> None:
-    from sqlalchemy import event
-
     from storefront.orders.models import Order
     from storefront.subscriptions.licenses import keys_for_order, keys_for_orders
 
@@ -272,14 +270,9 @@ def test_each_order_of_a_lot_gets_its_own_keys_in_one_statement_per_store(
         purchase = db.session.scalars(select(Order).where(Order.id.not_in(renewed))).one()
         orders = [purchase, *db.session.scalars(select(Order).where(Order.id.in_(renewed)))]
     assert len(orders) == 1 + 3
-    statements: list[str] = []
-    record = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        found = keys_for_orders(orders)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert len(statements) == 1
+    query_counter.clear()
+    found = keys_for_orders(orders)
+    assert len(query_counter) == 1
     assert [key.id for key in found[purchase.id]] == sorted(keys.values())
     for order_id, subscription_id in renewed.items():
         assert [key.id for key in found[order_id]] == [keys[subscription_id]]
